@@ -1,0 +1,6 @@
+// The list of CLI commands: each entry registers one subcommand (one file per command).
+import type { Command } from "commander";
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,3 @@
+export * from "./types.js";
+export * from "./ggml-types.js";
+export * from "./reader.js";
