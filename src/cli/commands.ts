@@ -1,6 +1,7 @@
 // The list of CLI commands: each entry registers one subcommand (one file per command).
 import type { Command } from "commander";
+import { registerInspect } from "./inspect.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerInspect];

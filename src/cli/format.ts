@@ -1,0 +1,26 @@
+// Small formatting helpers shared by CLI commands (human-readable sizes and aligned tables).
+
+/** 1234567 -> "1.23 M"; counts of parameters, tokens. */
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(2)} K`;
+  return String(n);
+}
+
+/** Bytes with binary units: 1536 -> "1.50 KiB". */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return i === 0 ? `${n} B` : `${v.toFixed(2)} ${units[i]}`;
+}
+
+/** Prints rows as a left-aligned table with a header line to stdout. */
+export function printTable(header: string[], rows: string[][]): void {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd() + "\n";
+  process.stdout.write(line(header));
+  for (const r of rows) process.stdout.write(line(r));
+}

@@ -1,0 +1,54 @@
+/**
+ * `inspectFile`: identifies a model file by its first bytes (GGUF magic, or a safetensors
+ * header length followed by `{`) and summarizes its header. Throws GlassboxError
+ * (`UNKNOWN_FORMAT`, or the format's own codes) for anything else.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { GlassboxError } from "../errors.js";
+import { GgufFile, GGUF_MAGIC } from "./gguf/reader.js";
+import { summarizeGguf, type ModelSummary } from "./inspect-gguf.js";
+
+/** Summary of a safetensors file. */
+export interface SafetensorsFileSummary {
+  format: "safetensors";
+  parameters: number;
+  tensorCount: number;
+  metadata: Record<string, string>;
+  quantizationMix: { type: string; tensors: number; bytes: number; parameters: number }[];
+  fileSize: number;
+  tensors?: { name: string; type: string; ne: number[]; parameters: number; bytes: number; offset: number }[];
+}
+
+export type FileSummary = ModelSummary | SafetensorsFileSummary;
+
+/** Which format the file's first bytes announce. */
+export function sniffFormat(path: string): "gguf" | "safetensors" | "unknown" {
+  const fd = openSync(path, "r");
+  try {
+    const head = new Uint8Array(9);
+    const n = readSync(fd, head, 0, 9, 0);
+    const dv = new DataView(head.buffer);
+    if (n >= 4 && dv.getUint32(0, true) === GGUF_MAGIC) return "gguf";
+    if (n === 9 && head[8] === 0x7b /* '{' */) return "safetensors";
+    return "unknown";
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Summarizes a GGUF or safetensors file from its header alone. */
+export function inspectFile(path: string, opts: { tensors?: boolean } = {}): FileSummary {
+  const kind = sniffFormat(path);
+  if (kind === "gguf") {
+    const f = GgufFile.open(path);
+    try {
+      return summarizeGguf(f, !!opts.tensors);
+    } finally {
+      f.close();
+    }
+  }
+  if (kind === "safetensors") {
+    throw new GlassboxError("UNKNOWN_FORMAT", `${path}: safetensors support is not built yet`);
+  }
+  throw new GlassboxError("UNKNOWN_FORMAT", `${path} is neither GGUF (magic "GGUF") nor safetensors`, { offset: 0 });
+}
