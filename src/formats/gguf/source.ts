@@ -4,68 +4,104 @@
  * header of a multi-GB file touches kilobytes, not gigabytes.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
+import { GlassboxError } from "../../errors.js";
 
 export interface ByteSource {
   /** Total size in bytes. */
   readonly size: number;
-  /** Copies `length` bytes starting at `offset`; the caller has checked the range. */
+  /** True when read() returns views of bytes already in memory (no I/O, no copy). */
+  readonly inMemory?: boolean;
+  /**
+   * Returns `length` bytes starting at `offset`; the caller has checked the range. The result may
+   * be a view into a cache that the next call overwrites: copy it to keep it.
+   */
   read(offset: number, length: number): Uint8Array;
+  /** Like read(), but always a fresh buffer that the caller owns (byteOffset 0). */
+  readCopy(offset: number, length: number): Uint8Array;
   close(): void;
+}
+
+/** Largest single allocation Node allows for a Uint8Array on this platform. */
+const MAX_ALLOC = bufferConstants.MAX_LENGTH;
+
+function checkAlloc(length: number, offset: number): void {
+  if (length > MAX_ALLOC) {
+    throw new GlassboxError("GGUF_TOO_LARGE", `cannot read ${length} bytes at once (this Node.js allows ${MAX_ALLOC})`, { offset });
+  }
 }
 
 /** A source over bytes already in memory (no copy on read: returns subarray views). */
 export class BufferSource implements ByteSource {
   readonly size: number;
+  readonly inMemory = true;
   constructor(private readonly bytes: Uint8Array) {
     this.size = bytes.byteLength;
   }
   read(offset: number, length: number): Uint8Array {
     return this.bytes.subarray(offset, offset + length);
   }
+  readCopy(offset: number, length: number): Uint8Array {
+    return this.bytes.slice(offset, offset + length);
+  }
   close(): void {}
 }
 
-const WINDOW = 1 << 20;
-
-/** A source over a file descriptor, with a 1 MiB read-ahead window for small header reads. */
+/**
+ * A source over a file descriptor, read with positional reads (the descriptor's position is
+ * untouched). Callers that read small pieces keep their own window (see cursor.ts).
+ * Errors: `FILE_NOT_FOUND` / `FILE_IO` (GlassboxError) when the file cannot be opened or read.
+ */
 export class FileSource implements ByteSource {
   readonly size: number;
-  private readonly fd: number;
-  private winStart = 0;
-  private win: Uint8Array = new Uint8Array(0);
+  private closed = false;
 
-  constructor(path: string) {
-    this.fd = openSync(path, "r");
+  /** Wraps an open descriptor; `ownsFd` decides whether close() closes it. */
+  constructor(private readonly fd: number, private readonly ownsFd: boolean) {
     try {
-      this.size = fstatSync(this.fd).size;
+      this.size = fstatSync(fd).size;
     } catch (e) {
-      closeSync(this.fd);
-      throw e;
+      if (ownsFd) closeSync(fd);
+      throw new GlassboxError("FILE_IO", `cannot stat file descriptor ${fd}: ${(e as Error).message}`, { cause: e });
     }
+  }
+
+  /** Opens `path` read-only. */
+  static open(path: string): FileSource {
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code === "ENOENT" ? "FILE_NOT_FOUND" : "FILE_IO";
+      throw new GlassboxError(code, `cannot open ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    return new FileSource(fd, true);
   }
 
   read(offset: number, length: number): Uint8Array {
-    if (offset >= this.winStart && offset + length <= this.winStart + this.win.byteLength) {
-      return this.win.subarray(offset - this.winStart, offset - this.winStart + length);
-    }
-    if (length > WINDOW / 2) return this.readExact(offset, length);
-    this.win = this.readExact(offset, Math.min(WINDOW, this.size - offset));
-    this.winStart = offset;
-    return this.win.subarray(0, length);
+    return this.readCopy(offset, length);
   }
 
-  private readExact(offset: number, length: number): Uint8Array {
+  readCopy(offset: number, length: number): Uint8Array {
+    checkAlloc(length, offset);
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, offset + done);
-      if (n <= 0) throw new Error(`short read at byte ${offset + done}`);
+      let n: number;
+      try {
+        n = readSync(this.fd, out, done, length - done, offset + done);
+      } catch (e) {
+        throw new GlassboxError("FILE_IO", `read failed: ${(e as Error).message}`, { offset: offset + done, cause: e });
+      }
+      if (n <= 0) throw new GlassboxError("FILE_IO", "file became shorter while reading", { offset: offset + done });
       done += n;
     }
     return out;
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsFd) closeSync(this.fd);
   }
 }

@@ -26,7 +26,11 @@ export interface GgufArray {
   readonly items: GgufNumericArray | boolean[] | string[] | GgufArray[];
 }
 
-/** A scalar is number (8..32-bit ints, f32, f64), bigint (u64/i64), boolean or string. */
+/**
+ * A scalar is number (8..32-bit ints, f32, f64), bigint (u64/i64), boolean or string. Strings
+ * keep their exact bytes: bytes that are not valid UTF-8 appear as lone surrogates U+DC80..DCFF
+ * (see strings.ts), which the writer turns back into the same bytes.
+ */
 export type GgufValue = number | bigint | boolean | string | GgufArray;
 
 /** One metadata entry. */
@@ -59,7 +63,9 @@ export interface GgufHeader {
   readonly tensors: readonly GgufTensorInfo[];
   /** Tensor data alignment (general.alignment, default 32). */
   readonly alignment: number;
-  /** Absolute file offset where tensor data begins. */
+  /** Absolute file offset where the tensor infos end (before the padding to the alignment). */
+  readonly infoEnd: number;
+  /** Absolute file offset where tensor data begins (infoEnd rounded up to the alignment when there are tensors). */
   readonly dataOffset: number;
   /** Size of the file or buffer that was parsed, in bytes. */
   readonly fileSize: number;
