@@ -46,10 +46,10 @@ const REFERENCE: Record<string, string> = {
 
 const ref = (name: string): Uint8Array => new Uint8Array(Buffer.from(REFERENCE[name]!, "base64"));
 
-function withTmp<T>(fn: (dir: string) => T): T {
+async function withTmp<T>(fn: (dir: string) => T | Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "glassbox-st-"));
   try {
-    return fn(dir);
+    return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -126,7 +126,7 @@ test("writer output for the reference's own unit-test tensors", () => {
   assert.equal(Buffer.from(out2.subarray(8, 80)).toString(), '{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}       ');
 });
 
-test("round trip through bytes and through a file keeps names, dtypes, shapes, data and metadata", () => {
+test("round trip through bytes and through a file keeps names, dtypes, shapes, data and metadata", async () => {
   const tensors: Record<string, SafetensorsTensorInput> = {
     "model.embed_tokens.weight": { dtype: "F32", shape: [4, 3], data: Float32Array.from({ length: 12 }, (_, i) => i / 3 - 1) },
     "model.norm.weight": { dtype: "BF16", shape: [3], data: new Uint16Array([0x3f80, 0x3f00, 0x4040]) },
@@ -154,9 +154,9 @@ test("round trip through bytes and through a file keeps names, dtypes, shapes, d
     assert.equal(f.tensorData("scalar")[0], Math.PI);
   };
   check(SafetensorsFile.fromBytes(bytes));
-  withTmp((dir) => {
+  await withTmp(async (dir) => {
     const path = join(dir, "model.safetensors");
-    writeSafetensors(path, tensors, metadata);
+    await writeSafetensors(path, tensors, metadata);
     assert.deepEqual(readFileSync(path), Buffer.from(bytes), "file equals serialize output");
     assert.deepEqual(readdirSync(dir), ["model.safetensors"], "no temporary file left");
     const f = SafetensorsFile.open(path);
@@ -202,8 +202,8 @@ test("summary counts parameters, tensors and bytes per dtype from the header", (
   assert.equal(s.metadata?.format, "pt");
 });
 
-test("opening a file reads the header, not the tensor data", () => {
-  withTmp((dir) => {
+test("opening a file reads the header, not the tensor data", async () => {
+  await withTmp((dir) => {
     const path = join(dir, "big.safetensors");
     // A 3 GiB tensor behind a tiny header, as a sparse file: opening it must not allocate or
     // read the data (it could not hold it in one buffer anyway).
@@ -230,7 +230,7 @@ test("opening a file reads the header, not the tensor data", () => {
   });
 });
 
-test("writer rejects bad input before touching the disk", () => {
+test("writer rejects bad input before touching the disk", async () => {
   const cases: [string, unknown, unknown?][] = [
     ["unknown dtype", { a: { dtype: "F128", shape: [1], data: new Uint8Array(16) } }],
     ["negative dim", { a: { dtype: "U8", shape: [-1], data: new Uint8Array(0) } }],
@@ -241,26 +241,29 @@ test("writer rejects bad input before touching the disk", () => {
     ["lone surrogate name", { "a\ud800": { dtype: "U8", shape: [1], data: new Uint8Array(1) } }],
     ["non-string metadata", {}, { a: 1 }],
   ];
-  withTmp((dir) => {
+  await withTmp(async (dir) => {
     const path = join(dir, "x.safetensors");
     writeFileSync(path, "old");
     for (const [what, tensors, meta] of cases) {
-      assert.throws(() => writeSafetensors(path, tensors as never, meta as never),
+      await assert.rejects(writeSafetensors(path, tensors as never, meta as never),
+        (e: unknown) => e instanceof GlassboxError && e.code === "SAFETENSORS_BAD_INPUT", what);
+      assert.throws(() => serializeSafetensors(tensors as never, meta as never),
         (e: unknown) => e instanceof GlassboxError && e.code === "SAFETENSORS_BAD_INPUT", what);
     }
     assert.equal(readFileSync(path, "utf8"), "old");
     assert.deepEqual(readdirSync(dir), ["x.safetensors"]);
-    assert.throws(() => writeSafetensors(join(dir, "missing-dir", "y.safetensors"), {}), /ENOENT/);
+    await assert.rejects(writeSafetensors(join(dir, "missing-dir", "y.safetensors"), {}),
+      (e: unknown) => e instanceof GlassboxError && e.code === "FILE_NOT_FOUND");
     assert.deepEqual(readdirSync(dir), ["x.safetensors"]);
   });
 });
 
-test("writer replaces an existing file atomically and zero-dim shapes with huge dims still work", () => {
-  withTmp((dir) => {
+test("writer replaces an existing file atomically and zero-dim shapes with huge dims still work", async () => {
+  await withTmp(async (dir) => {
     const path = join(dir, "m.safetensors");
     writeFileSync(path, "previous contents");
     const big = Number.MAX_SAFE_INTEGER;
-    writeSafetensors(path, { z: { dtype: "F32", shape: [big, big, big, big, big, big, big, 0], data: new Float32Array(0) } });
+    await writeSafetensors(path, { z: { dtype: "F32", shape: [big, big, big, big, big, big, big, 0], data: new Float32Array(0) } });
     const f = SafetensorsFile.open(path);
     try {
       assert.equal(f.tensor("z")!.nelements, 0);

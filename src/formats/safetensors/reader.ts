@@ -11,6 +11,7 @@
 import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
 import { FileRangeSource, MemorySource, type SafetensorsByteSource } from "./byte-source.js";
+import { safetensorsDtypeInfo } from "./dtypes.js";
 import { parseSafetensorsHeaderJson, quoteName } from "./header-parser.js";
 import type { SafetensorsHeader, SafetensorsTensorInfo } from "./types.js";
 
@@ -151,7 +152,7 @@ export class SafetensorsFile {
   tensorData(t: SafetensorsTensorInfo | string): SafetensorsTypedArray {
     const info = this.resolve(t);
     let bytes = this.tensorBytes(info);
-    const size = info.nelements === 0 ? 1 : info.nbytes / info.nelements;
+    const size = safetensorsDtypeInfo(info.dtype)!.size;
     if (size > 1 && !LITTLE_ENDIAN_HOST) {
       throw new GlassboxError("SAFETENSORS_UNSUPPORTED", "multi-byte tensor data needs a little-endian host");
     }

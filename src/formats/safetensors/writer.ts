@@ -12,7 +12,7 @@
  */
 import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
-import { writeFileAtomicSync } from "./atomic-write.js";
+import { writeFileAtomic } from "../../util/atomic-file.js";
 import { safetensorsDtypeInfo, type SafetensorsDtype, type SafetensorsDtypeInfo } from "./dtypes.js";
 import { SAFETENSORS_MAX_RANK, quoteName } from "./header-parser.js";
 import { SAFETENSORS_MAX_HEADER_SIZE } from "./reader.js";
@@ -152,14 +152,15 @@ export function serializeSafetensors(tensors: SafetensorsTensorMap, metadata?: S
 
 /**
  * Writes tensors (and optional `__metadata__`) to a safetensors file at `path`, atomically
- * (temporary file in the same folder, fsync, rename), streaming each tensor's bytes without
- * building the whole file in memory. Output is identical to serializeSafetensors. Throws the
- * same GlassboxErrors before touching the disk; file-system errors pass through.
+ * (util/atomic-file.ts: temporary file in the same folder, fsync, rename), streaming each
+ * tensor's bytes without building the whole file in memory. Output is identical to
+ * serializeSafetensors. Rejects with the same GlassboxErrors before touching the disk, and with
+ * FILE_NOT_FOUND / FILE_IO when the file cannot be written (the destination is then unchanged).
  */
-export function writeSafetensors(path: string, tensors: SafetensorsTensorMap, metadata?: SafetensorsMetadata): void {
+export async function writeSafetensors(path: string, tensors: SafetensorsTensorMap, metadata?: SafetensorsMetadata): Promise<void> {
   const l = layout(tensors, metadata);
-  writeFileAtomicSync(path, (write) => {
-    write(l.head);
-    for (const c of l.chunks) write(c);
+  await writeFileAtomic(path, async (sink) => {
+    await sink.write(l.head);
+    for (const c of l.chunks) await sink.write(c);
   });
 }
