@@ -77,15 +77,16 @@ export class Cursor {
   }
 
   /**
-   * A u64 count that must be at most `max` (computed by the caller from the bytes that remain);
+   * A u64 count of items of at least `minItemSize` bytes each, which must fit in the bytes left
+   * after the count (less `reserve` bytes the caller still needs) and be at most `limit`;
    * otherwise GlassboxError `code` at the count's offset. Returns a safe JS number.
    */
-  count(what: string, max: number, code: string): number {
+  count(what: string, minItemSize: number, code: string, limit = Number.MAX_SAFE_INTEGER, reserve = 0): number {
     const at = this.pos;
     const v = this.u64Number(what);
-    const limit = Math.max(0, Math.floor(max));
-    if (v > limit) {
-      throw new GlassboxError(code, `${what} is ${this.u64Text(at)}, but at most ${limit} fit in the rest of the file`, { offset: at });
+    const max = Math.max(0, Math.min(limit, Math.floor((this.remaining() - reserve) / minItemSize)));
+    if (v > max) {
+      throw new GlassboxError(code, `${what} is ${this.u64Text(at)}, but at most ${max} fit in the rest of the file`, { offset: at });
     }
     return v;
   }

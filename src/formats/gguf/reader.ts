@@ -118,7 +118,7 @@ function readArray(c: Cursor, what: string, depth: number): GgufArray {
     throw new GlassboxError("GGUF_NESTING_TOO_DEEP", `${what}: arrays nested deeper than ${GGUF_MAX_ARRAY_DEPTH} levels`, { offset: c.pos });
   }
   const et = readValueType(c, `${what} element type`);
-  const n = c.count(`${what} element count`, Math.min(GGUF_MAX_ARRAY_ITEMS, c.remaining() / MIN_SIZE[et]), "GGUF_ARRAY_TOO_LARGE");
+  const n = c.count(`${what} element count`, MIN_SIZE[et], "GGUF_ARRAY_TOO_LARGE", GGUF_MAX_ARRAY_ITEMS);
   if (FIXED_SIZE[et] > 0) return { elementType: et, items: readNumericArray(c, et, n, what) };
   if (et === GgufValueType.BOOL) {
     const items: boolean[] = new Array(n);
@@ -197,8 +197,8 @@ export function parseGgufHeader(src: ByteSource): GgufHeader {
   if (version !== 2 && version !== 3) {
     throw new GlassboxError("GGUF_UNSUPPORTED_VERSION", `GGUF version ${version} is not supported (only 2 and 3)`, { offset: 4 });
   }
-  const nTensors = c.count("n_tensors", (c.remaining() - 8) / MIN_TENSOR_INFO, "GGUF_TOO_MANY_TENSORS");
-  const nKv = c.count("n_kv", (c.remaining() - nTensors * MIN_TENSOR_INFO) / MIN_KV, "GGUF_TOO_MANY_KV");
+  const nTensors = c.count("n_tensors", MIN_TENSOR_INFO, "GGUF_TOO_MANY_TENSORS", Number.MAX_SAFE_INTEGER, 8);
+  const nKv = c.count("n_kv", MIN_KV, "GGUF_TOO_MANY_KV", Number.MAX_SAFE_INTEGER, nTensors * MIN_TENSOR_INFO);
 
   const kv = new Map<string, GgufKV>();
   let alignmentAt = 0;
