@@ -1,13 +1,12 @@
-// WebAssembly SIMD128 kernels (AssemblyScript). Pointers are byte offsets into the imported memory.
+// WebAssembly SIMD128 kernels (AssemblyScript). Pointers are byte offsets into the imported
+// shared memory. Parallel kernels take (ith, nth) last and compute thread ith's share.
+// The relaxed-SIMD build (relaxed.ts) re-exports this file compiled with relaxed_madd.
+export { pack_b, pack_bt, gemm_packed } from "./gemm";
+export { quantize_q8_0, quantize_q8_k, round_f16, matmul_q } from "./quant";
+export { rms_norm, layer_norm, softmax, rope, attention, silu, swiglu, gelu, binary, scale, binary_row } from "./ops";
+export { f32_to_half } from "./common";
 
-/** Dot product of two f32 vectors of length n (4 accumulators of f32x4). */
-export function dot_f32(a: usize, b: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    acc = f32x4.add(acc, f32x4.mul(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
-  }
-  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-  for (; i < n; i++) s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
-  return s;
+/** 1 in the relaxed-SIMD build, 0 otherwise. */
+export function relaxed(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
 }

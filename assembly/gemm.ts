@@ -1,0 +1,151 @@
+// f32 GEMM with B packed in 8-column panels and a 4x8 register tile (8 f32x4 accumulators).
+import { madd, split_start } from "./common";
+
+const KC: i32 = 256;
+
+/**
+ * Packs B^T given as W [N][K] row-major (a ggml f32 weight: N = n_out rows of K = n_in) into
+ * panels: dst[p][k][c] = W[8p + c][k], zero for 8p + c >= N. dst holds ceil(N/8)*K*8 f32.
+ */
+export function pack_bt(w: usize, N: i32, K: i32, dst: usize): void {
+  const np = (N + 7) >> 3;
+  for (let p = 0; p < np; p++) {
+    const base = dst + (<usize>p * <usize>K * 8 << 2);
+    for (let c = 0; c < 8; c++) {
+      const n = p * 8 + c;
+      if (n < N) {
+        const src = w + (<usize>n * <usize>K << 2);
+        for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k * 8 + c) << 2), load<f32>(src + (<usize>k << 2)));
+      } else {
+        for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k * 8 + c) << 2), 0);
+      }
+    }
+  }
+}
+
+/** Packs B [K][N] row-major into panels dst[p][k][c] = B[k][8p + c] (zero padded). */
+export function pack_b(b: usize, K: i32, N: i32, dst: usize): void {
+  const np = (N + 7) >> 3;
+  for (let p = 0; p < np; p++) {
+    const base = dst + (<usize>p * <usize>K * 8 << 2);
+    for (let k = 0; k < K; k++) {
+      const row = b + ((<usize>k * <usize>N) << 2);
+      for (let c = 0; c < 8; c++) {
+        const n = p * 8 + c;
+        store<f32>(base + ((<usize>k * 8 + c) << 2), n < N ? load<f32>(row + (<usize>n << 2)) : 0);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function store_row8(c: usize, v0: v128, v1: v128, ncol: i32): void {
+  if (ncol >= 8) {
+    v128.store(c, v0);
+    v128.store(c, v1, 16);
+  } else {
+    // partial panel: store lane by lane
+    if (ncol > 0) store<f32>(c, f32x4.extract_lane(v0, 0));
+    if (ncol > 1) store<f32>(c, f32x4.extract_lane(v0, 1), 4);
+    if (ncol > 2) store<f32>(c, f32x4.extract_lane(v0, 2), 8);
+    if (ncol > 3) store<f32>(c, f32x4.extract_lane(v0, 3), 12);
+    if (ncol > 4) store<f32>(c, f32x4.extract_lane(v1, 0), 16);
+    if (ncol > 5) store<f32>(c, f32x4.extract_lane(v1, 1), 20);
+    if (ncol > 6) store<f32>(c, f32x4.extract_lane(v1, 2), 24);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function load_row8(c: usize, ncol: i32, lo: bool): v128 {
+  // loads 4 lanes (lo: cols 0..3, else 4..7) of a C row, zero past ncol
+  const off = lo ? 0 : 4;
+  if (ncol - off >= 4) return v128.load(c + (<usize>off << 2));
+  let v = f32x4.splat(0);
+  if (ncol - off > 0) v = f32x4.replace_lane(v, 0, load<f32>(c + (<usize>off << 2)));
+  if (ncol - off > 1) v = f32x4.replace_lane(v, 1, load<f32>(c + (<usize>(off + 1) << 2)));
+  if (ncol - off > 2) v = f32x4.replace_lane(v, 2, load<f32>(c + (<usize>(off + 2) << 2)));
+  return v;
+}
+
+/** 4 rows x 8 cols tile over k in [k0, k1). */
+// @ts-ignore: decorator
+@inline function tile4x8(a: usize, lda: i32, bp: usize, c: usize, ldc: i32, k0: i32, k1: i32, load_c: bool, ncol: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const ldcb = <usize>ldc << 2;
+  if (load_c) {
+    c00 = load_row8(c, ncol, true); c01 = load_row8(c, ncol, false);
+    c10 = load_row8(c + ldcb, ncol, true); c11 = load_row8(c + ldcb, ncol, false);
+    c20 = load_row8(c + 2 * ldcb, ncol, true); c21 = load_row8(c + 2 * ldcb, ncol, false);
+    c30 = load_row8(c + 3 * ldcb, ncol, true); c31 = load_row8(c + 3 * ldcb, ncol, false);
+  }
+  const ldab = <usize>lda << 2;
+  let pa = a + (<usize>k0 << 2);
+  let pb = bp + (<usize>k0 << 5);
+  for (let k = k0; k < k1; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(pa);
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+    av = v128.load32_splat(pa + ldab);
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+    av = v128.load32_splat(pa + 2 * ldab);
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+    av = v128.load32_splat(pa + 3 * ldab);
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+    pa += 4; pb += 32;
+  }
+  store_row8(c, c00, c01, ncol);
+  store_row8(c + ldcb, c10, c11, ncol);
+  store_row8(c + 2 * ldcb, c20, c21, ncol);
+  store_row8(c + 3 * ldcb, c30, c31, ncol);
+}
+
+/** 1 row x 8 cols tile (row tails and mat-vec). */
+// @ts-ignore: decorator
+@inline function tile1x8(a: usize, bp: usize, c: usize, k0: i32, k1: i32, load_c: bool, ncol: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+  if (load_c) { c0 = load_row8(c, ncol, true); c1 = load_row8(c, ncol, false); }
+  let pa = a + (<usize>k0 << 2);
+  let pb = bp + (<usize>k0 << 5);
+  let k = k0;
+  for (; k + 2 <= k1; k += 2) {
+    const a0 = v128.load32_splat(pa);
+    const a1 = v128.load32_splat(pa, 4);
+    c0 = madd(a0, v128.load(pb), c0); c1 = madd(a0, v128.load(pb, 16), c1);
+    d0 = madd(a1, v128.load(pb, 32), d0); d1 = madd(a1, v128.load(pb, 48), d1);
+    pa += 8; pb += 64;
+  }
+  if (k < k1) {
+    const a0 = v128.load32_splat(pa);
+    c0 = madd(a0, v128.load(pb), c0); c1 = madd(a0, v128.load(pb, 16), c1);
+  }
+  store_row8(c, f32x4.add(c0, d0), f32x4.add(c1, d1), ncol);
+}
+
+/**
+ * C [M][N] (row-major, ldc = N) = A [M][K] (row-major) x B, with B packed by pack_b/pack_bt.
+ * accumulate != 0 adds to C. Thread ith of nth computes the panels (groups of 8 columns) of its
+ * share. K is blocked by 256 for L1 reuse of the panel slice.
+ */
+export function gemm_packed(a: usize, bp: usize, c: usize, M: i32, N: i32, K: i32, accumulate: i32, ith: i32, nth: i32): void {
+  const np = (N + 7) >> 3;
+  const p0 = split_start(np, ith, nth, 1), p1 = split_start(np, ith + 1, nth, 1);
+  if (K == 0) {
+    if (accumulate == 0) for (let i = 0; i < M; i++) for (let n = p0 * 8; n < min(p1 * 8, N); n++) store<f32>(c + ((<usize>i * N + n) << 2), 0);
+    return;
+  }
+  const ldab = <usize>K << 2;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const k1 = min(k0 + KC, K);
+    const load_c = accumulate != 0 || k0 > 0;
+    for (let p = p0; p < p1; p++) {
+      const bpp = bp + ((<usize>p * <usize>K) << 5);
+      const ncol = min(8, N - p * 8);
+      const cp = c + (<usize>(p * 8) << 2);
+      let i = 0;
+      for (; i + 4 <= M; i += 4) tile4x8(a + <usize>i * ldab, K, bpp, cp + ((<usize>i * N) << 2), N, k0, k1, load_c, ncol);
+      for (; i < M; i++) tile1x8(a + <usize>i * ldab, bpp, cp + ((<usize>i * N) << 2), k0, k1, load_c, ncol);
+    }
+  }
+}

@@ -1,0 +1,229 @@
+// Row-wise and element-wise ops: RMSNorm, LayerNorm, softmax, RoPE, attention, SiLU, GELU,
+// add/mul/scale. Semantics: src/kernels/ref/*. Threads split rows (or elements, in multiples of 4).
+import { f32_to_half, half_to_f32, madd, split_start } from "./common";
+
+/** RMSNorm rows [r0,r1) of x [nRows][n] into out; w = 0 for no weight. Σx² in f64 (as ggml). */
+export function rms_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w: usize, ith: i32, nth: i32): void {
+  const r0 = split_start(nRows, ith, nth, 1), r1 = split_start(nRows, ith + 1, nth, 1);
+  for (let r = r0; r < r1; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 2), yr = out + ((<usize>r * <usize>n) << 2);
+    let sum: f64 = 0;
+    for (let i = 0; i < n; i++) { const v = load<f32>(xr + (<usize>i << 2)); sum += <f64>(v * v); }
+    const mean = <f32>(sum / <f64>n);
+    const scale: f32 = <f32>1 / Mathf.sqrt(mean + eps);
+    const sv = f32x4.splat(scale);
+    let i = 0;
+    if (w != 0) {
+      for (; i + 4 <= n; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(yr + o, f32x4.mul(f32x4.mul(v128.load(xr + o), sv), v128.load(w + o)));
+      }
+      for (; i < n; i++) { const o = <usize>i << 2; store<f32>(yr + o, (load<f32>(xr + o) * scale) * load<f32>(w + o)); }
+    } else {
+      for (; i + 4 <= n; i += 4) { const o = <usize>i << 2; v128.store(yr + o, f32x4.mul(v128.load(xr + o), sv)); }
+      for (; i < n; i++) { const o = <usize>i << 2; store<f32>(yr + o, load<f32>(xr + o) * scale); }
+    }
+  }
+}
+
+/** LayerNorm rows of x [nRows][n] into out; w/b = 0 when absent. Sums in f64 (as ggml at the vectors' commit). */
+export function layer_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w: usize, b: usize, ith: i32, nth: i32): void {
+  const r0 = split_start(nRows, ith, nth, 1), r1 = split_start(nRows, ith + 1, nth, 1);
+  for (let r = r0; r < r1; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 2), yr = out + ((<usize>r * <usize>n) << 2);
+    let sum: f64 = 0;
+    for (let i = 0; i < n; i++) sum += <f64>load<f32>(xr + (<usize>i << 2));
+    const mean = <f32>(sum / <f64>n);
+    let sum2: f64 = 0;
+    for (let i = 0; i < n; i++) {
+      const o = <usize>i << 2;
+      const v = load<f32>(xr + o) - mean;
+      store<f32>(yr + o, v);
+      sum2 += <f64>(v * v);
+    }
+    const variance = <f32>(sum2 / <f64>n);
+    const scale: f32 = <f32>1 / Mathf.sqrt(variance + eps);
+    for (let i = 0; i < n; i++) {
+      const o = <usize>i << 2;
+      let y = load<f32>(yr + o) * scale;
+      if (w != 0) y = y * load<f32>(w + o);
+      if (b != 0) y = y + load<f32>(b + o);
+      store<f32>(yr + o, y);
+    }
+  }
+}
+
+/** exp(w − max) over w[0..n) in place (f32 of the f64 exp), returns the f64 sum. */
+// @ts-ignore: decorator
+@inline function exp_row(w: usize, n: i32, mx: f32): f64 {
+  let sum: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const e = <f32>Math.exp(<f64>(load<f32>(w + o) - mx));
+    store<f32>(w + o, e);
+    sum += <f64>e;
+  }
+  return sum;
+}
+
+// @ts-ignore: decorator
+@inline function scale_row(w: usize, n: i32, s: f32): void {
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(w + (<usize>i << 2), f32x4.mul(v128.load(w + (<usize>i << 2)), sv));
+  for (; i < n; i++) store<f32>(w + (<usize>i << 2), load<f32>(w + (<usize>i << 2)) * s);
+}
+
+/** Row softmax of x [nRows][n] * scale into out (may alias). */
+export function softmax(x: usize, out: usize, nRows: i32, n: i32, scale: f32, ith: i32, nth: i32): void {
+  const r0 = split_start(nRows, ith, nth, 1), r1 = split_start(nRows, ith + 1, nth, 1);
+  for (let r = r0; r < r1; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 2), yr = out + ((<usize>r * <usize>n) << 2);
+    let mx: f32 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = load<f32>(xr + (<usize>i << 2)) * scale;
+      store<f32>(yr + (<usize>i << 2), v);
+      if (v > mx) mx = v;
+    }
+    const sum = exp_row(yr, n, mx);
+    scale_row(yr, n, <f32>(1 / sum));
+  }
+}
+
+/**
+ * RoPE in place on x [nTok][nHead][headDim]; cs: [nTok][nRot] interleaved cos,sin per pair
+ * (computed by ref ropeCache). neox != 0 rotates (i, i+nRot/2), else (2i, 2i+1). Threads split tokens.
+ */
+export function rope(x: usize, nTok: i32, nHead: i32, headDim: i32, nRot: i32, neox: i32, cs: usize, ith: i32, nth: i32): void {
+  const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
+  const half = nRot >> 1;
+  for (let t = t0; t < t1; t++) {
+    const c = cs + ((<usize>t * <usize>nRot) << 2);
+    for (let h = 0; h < nHead; h++) {
+      const base = x + (((<usize>t * <usize>nHead + <usize>h) * <usize>headDim) << 2);
+      for (let i = 0; i < half; i++) {
+        const co = load<f32>(c + (<usize>(2 * i) << 2)), si = load<f32>(c + (<usize>(2 * i + 1) << 2));
+        const pa = neox != 0 ? base + (<usize>i << 2) : base + (<usize>(2 * i) << 2);
+        const pb = neox != 0 ? pa + (<usize>half << 2) : pa + 4;
+        const a = load<f32>(pa), b = load<f32>(pb);
+        store<f32>(pa, a * co - b * si);
+        store<f32>(pb, a * si + b * co);
+      }
+    }
+  }
+}
+
+/**
+ * Causal attention (see ref attention.ts). q/out [nTok][nHead][hd], k/v [pos][nHeadKv][hd].
+ * slopes: f32[nHead] ALiBi slopes or 0; scratch: f32[(pos0+nTok)] per thread (scratch + ith*scratchStride bytes).
+ * Threads split heads.
+ */
+export function attention(q: usize, k: usize, v: usize, out: usize, nTok: i32, nHead: i32, nHeadKv: i32, hd: i32, pos0: i32, scale: f32, slopes: usize, scratch: usize, scratchStride: i32, ith: i32, nth: i32): void {
+  const h0 = split_start(nHead, ith, nth, 1), h1 = split_start(nHead, ith + 1, nth, 1);
+  const w = scratch + <usize>ith * <usize>scratchStride;
+  const group = nHead / nHeadKv;
+  const qStride = <usize>nHead * <usize>hd, kvStride = <usize>nHeadKv * <usize>hd;
+  for (let h = h0; h < h1; h++) {
+    const g = h / group;
+    const slope: f32 = slopes != 0 ? load<f32>(slopes + (<usize>h << 2)) : 0;
+    for (let t = 0; t < nTok; t++) {
+      const p = pos0 + t;
+      const qp = q + ((<usize>t * qStride + <usize>h * <usize>hd) << 2);
+      const op = out + ((<usize>t * qStride + <usize>h * <usize>hd) << 2);
+      let mx: f32 = -Infinity;
+      for (let j = 0; j <= p; j++) {
+        const kp = k + ((<usize>j * kvStride + <usize>g * <usize>hd) << 2);
+        let acc = f32x4.splat(0);
+        let i = 0;
+        for (; i + 4 <= hd; i += 4) acc = madd(v128.load(qp + (<usize>i << 2)), v128.load(kp + (<usize>i << 2)), acc);
+        let s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+        for (; i < hd; i++) s += load<f32>(qp + (<usize>i << 2)) * load<f32>(kp + (<usize>i << 2));
+        s = s * scale;
+        if (slopes != 0) s = s + slope * <f32>(j - p);
+        store<f32>(w + (<usize>j << 2), s);
+        if (s > mx) mx = s;
+      }
+      const sum = exp_row(w, p + 1, mx);
+      scale_row(w, p + 1, <f32>(1 / sum));
+      // out = Σ_j w_j v_j, per element in j order (same rounding as the reference)
+      let i = 0;
+      for (; i + 4 <= hd; i += 4) {
+        let acc = f32x4.splat(0);
+        for (let j = 0; j <= p; j++) {
+          const vp = v + ((<usize>j * kvStride + <usize>g * <usize>hd + <usize>i) << 2);
+          acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(w + (<usize>j << 2)), v128.load(vp)));
+        }
+        v128.store(op + (<usize>i << 2), acc);
+      }
+      for (; i < hd; i++) {
+        let acc: f32 = 0;
+        for (let j = 0; j <= p; j++) acc += load<f32>(w + (<usize>j << 2)) * load<f32>(v + ((<usize>j * kvStride + <usize>g * <usize>hd + <usize>i) << 2));
+        store<f32>(op + (<usize>i << 2), acc);
+      }
+    }
+  }
+}
+
+/** SiLU: out[i] = x/(1+exp(−x)) for this thread's share of n. */
+export function silu(x: usize, out: usize, n: i32, ith: i32, nth: i32): void {
+  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
+  for (let i = i0; i < i1; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<f32>(out + (<usize>i << 2), v / (<f32>1 + <f32>Math.exp(<f64>-v)));
+  }
+}
+
+/** SwiGLU: out[i] = silu(gate[i]) * up[i]. */
+export function swiglu(gate: usize, up: usize, out: usize, n: i32, ith: i32, nth: i32): void {
+  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(gate + o);
+    store<f32>(out + o, (v / (<f32>1 + <f32>Math.exp(<f64>-v))) * load<f32>(up + o));
+  }
+}
+
+/** GELU via ggml's fp16 table (u16[65536] at `table`, filled from JS). */
+export function gelu(x: usize, out: usize, n: i32, table: usize, ith: i32, nth: i32): void {
+  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    let y: f32;
+    if (v <= -10) y = 0;
+    else if (v >= 10) y = v;
+    else y = half_to_f32(load<u16>(table + (<usize>f32_to_half(v) << 1)));
+    store<f32>(out + o, y);
+  }
+}
+
+/** Element-wise: op 0 add, 1 mul. out[i] = a[i] op b[i]. */
+export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, ith: i32, nth: i32): void {
+  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
+  let i = i0;
+  if (op == 0) {
+    for (; i + 4 <= i1; i += 4) { const o = <usize>i << 2; v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o))); }
+    for (; i < i1; i++) { const o = <usize>i << 2; store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o)); }
+  } else {
+    for (; i + 4 <= i1; i += 4) { const o = <usize>i << 2; v128.store(out + o, f32x4.mul(v128.load(a + o), v128.load(b + o))); }
+    for (; i < i1; i++) { const o = <usize>i << 2; store<f32>(out + o, load<f32>(a + o) * load<f32>(b + o)); }
+  }
+}
+
+/** out[i] = a[i] * s. */
+export function scale(a: usize, s: f32, out: usize, n: i32, ith: i32, nth: i32): void {
+  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
+  const sv = f32x4.splat(s);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) { const o = <usize>i << 2; v128.store(out + o, f32x4.mul(v128.load(a + o), sv)); }
+  for (; i < i1; i++) { const o = <usize>i << 2; store<f32>(out + o, load<f32>(a + o) * s); }
+}
+
+/** Row broadcast: op 0 add, 1 mul. out[r][i] = x[r][i] op row[i], rows split across threads. */
+export function binary_row(op: i32, x: usize, row: usize, out: usize, nRows: i32, n: i32, ith: i32, nth: i32): void {
+  const r0 = split_start(nRows, ith, nth, 1), r1 = split_start(nRows, ith + 1, nth, 1);
+  for (let r = r0; r < r1; r++) {
+    const off = (<usize>r * <usize>n) << 2;
+    binary(op, x + off, row, out + off, n, 0, 1);
+  }
+}

@@ -1,0 +1,279 @@
+// Activation quantization (Q8_0 with AVX2 rounding, Q8_K) and mat-muls on quantized weights.
+// The integer block sums are exact and the float steps are the same f32 operations, in the
+// same order, as src/kernels/ref/matmul.ts, so results match the reference bit for bit.
+import { f32_to_half, half_to_f32, hsum_i32, split_start } from "./common";
+
+// ---------------------------------------------------------------------------------------------
+// Activation layouts (per token row of n elements, nb blocks), `stride` bytes apart:
+//   Q8_0: i8 qs[n] | f32 d[n/32] | i32 sum[n/32]              (d = fp16-rounded scale)
+//   Q8_K: i8 qs[n] | f32 d[n/256] | i32 bsums[n/16]
+// ---------------------------------------------------------------------------------------------
+
+/** Quantizes nTok rows of x ([nTok][n] f32) to Q8_0 (AVX2 rounding) at dst + t*stride. Threads split tokens. */
+export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, ith: i32, nth: i32): void {
+  const nb = n >> 5;
+  const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
+  for (let t = t0; t < t1; t++) {
+    const xr = x + ((<usize>t * <usize>n) << 2);
+    const qs = dst + <usize>t * <usize>stride;
+    const dp = qs + <usize>n;
+    const sp = dp + (<usize>nb << 2);
+    for (let b = 0; b < nb; b++) {
+      const xb = xr + (<usize>b << 7);
+      let m = f32x4.abs(v128.load(xb));
+      for (let j = 1; j < 8; j++) m = f32x4.max(m, f32x4.abs(v128.load(xb + (<usize>j << 4))));
+      const amax = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+      const d = half_to_f32(f32_to_half(amax / 127));
+      const id: f32 = amax != 0 ? <f32>127 / amax : 0;
+      const idv = f32x4.splat(id);
+      let sum = i32x4.splat(0);
+      for (let j = 0; j < 8; j += 2) {
+        const q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 4)), idv)));
+        const q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>(j + 1) << 4)), idv)));
+        sum = i32x4.add(sum, i32x4.add(q0, q1));
+        const w16 = i16x8.narrow_i32x4_s(q0, q1);
+        const w8 = i8x16.narrow_i16x8_s(w16, w16);
+        v128.store_lane<i64>(qs + (<usize>b << 5) + (<usize>j << 2), w8, 0);
+      }
+      store<f32>(dp + (<usize>b << 2), d);
+      store<i32>(sp + (<usize>b << 2), hsum_i32(sum));
+    }
+  }
+}
+
+/** Quantizes nTok rows of x to Q8_K (ggml quantize_row_q8_K_ref) at dst + t*stride. Threads split tokens. */
+export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, ith: i32, nth: i32): void {
+  const nb = n >> 8;
+  const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
+  for (let t = t0; t < t1; t++) {
+    const xr = x + ((<usize>t * <usize>n) << 2);
+    const qs = dst + <usize>t * <usize>stride;
+    const dp = qs + <usize>n;
+    const bs = dp + (<usize>nb << 2);
+    for (let b = 0; b < nb; b++) {
+      const xb = xr + (<usize>b << 10);
+      let amax: f32 = 0, mx: f32 = 0;
+      for (let j = 0; j < 256; j++) {
+        const v = load<f32>(xb + (<usize>j << 2));
+        const a = abs(v);
+        if (a > amax) { amax = a; mx = v; }
+      }
+      const qb = qs + (<usize>b << 8);
+      if (amax == 0) {
+        store<f32>(dp + (<usize>b << 2), 0);
+        memory.fill(qb, 0, 256);
+        for (let g = 0; g < 16; g++) store<i32>(bs + ((<usize>(b * 16 + g)) << 2), 0);
+        continue;
+      }
+      const iscale: f32 = <f32>-127 / mx;
+      const iv = f32x4.splat(iscale);
+      const lim = i32x4.splat(127);
+      for (let g = 0; g < 16; g++) {
+        let s = i32x4.splat(0);
+        for (let j = 0; j < 16; j += 8) {
+          const p = xb + (<usize>(g * 16 + j) << 2);
+          const q0 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p)))), lim);
+          const q1 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p, 16)))), lim);
+          s = i32x4.add(s, i32x4.add(q0, q1));
+          const w16 = i16x8.narrow_i32x4_s(q0, q1);
+          v128.store_lane<i64>(qb + <usize>(g * 16 + j), i8x16.narrow_i16x8_s(w16, w16), 0);
+        }
+        store<i32>(bs + ((<usize>(b * 16 + g)) << 2), hsum_i32(s));
+      }
+      store<f32>(dp + (<usize>b << 2), <f32>1 / iscale);
+    }
+  }
+}
+
+/** Rounds n f32 values to the nearest half and back (the F16 weights' vec_dot_type). */
+export function round_f16(x: usize, out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), half_to_f32_full(f32_to_half(load<f32>(x + (<usize>i << 2)))));
+}
+
+/** half -> f32 including inf/NaN (activations may overflow f16). */
+function half_to_f32_full(h: u32): f32 {
+  if ((h & 0x7c00) == 0x7c00) return reinterpret<f32>(((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13));
+  return half_to_f32(h);
+}
+
+// ----- dot products of one weight row with one activation row -----
+
+// @ts-ignore: decorator
+@inline function dot8(w: usize, a: usize): v128 {
+  return i32x4.dot_i16x8_s(v128.load8x8_s(w), v128.load8x8_s(a));
+}
+
+// @ts-ignore: decorator
+@inline function dot_q8_0_row(w: usize, a: usize, nb: i32): f32 {
+  const ad = a + (<usize>nb << 5);
+  let s: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = w + <usize>b * 34;
+    const q = a + (<usize>b << 5);
+    const acc = i32x4.add(i32x4.add(dot8(p + 2, q), dot8(p + 10, q + 8)), i32x4.add(dot8(p + 18, q + 16), dot8(p + 26, q + 24)));
+    const dd = half_to_f32(load<u16>(p)) * load<f32>(ad + (<usize>b << 2));
+    s += <f32>hsum_i32(acc) * dd;
+  }
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function dot16_u4(q: v128, a: usize): v128 {
+  // q: 16 values 0..15 (i8 lanes); a: 16 activations
+  return i32x4.add(
+    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(q), v128.load8x8_s(a)),
+    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(q), v128.load8x8_s(a, 8)));
+}
+
+// @ts-ignore: decorator
+@inline function dot16_s(q: v128, a: usize): v128 {
+  return i32x4.add(
+    i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(q), v128.load8x8_s(a)),
+    i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q), v128.load8x8_s(a, 8)));
+}
+
+// @ts-ignore: decorator
+@inline function dot_q4_0_row(w: usize, a: usize, nb: i32): f32 {
+  const ad = a + (<usize>nb << 5);
+  const m4 = i8x16.splat(0x0f);
+  const e8 = i8x16.splat(8);
+  let s: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = w + <usize>b * 18;
+    const q = a + (<usize>b << 5);
+    const v = v128.load(p + 2);
+    const lo = i8x16.sub(v128.and(v, m4), e8);
+    const hi = i8x16.sub(i8x16.shr_u(v, 4), e8);
+    const acc = i32x4.add(dot16_s(lo, q), dot16_s(hi, q + 16));
+    const dd = half_to_f32(load<u16>(p)) * load<f32>(ad + (<usize>b << 2));
+    s += <f32>hsum_i32(acc) * dd;
+  }
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function dot_q4_k_row(w: usize, a: usize, nb: i32, n: i32): f32 {
+  const ad = a + <usize>n;
+  const bs = ad + (<usize>nb << 2);
+  const m4 = i8x16.splat(0x0f);
+  let s: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = w + <usize>b * 144;
+    const ya = load<f32>(ad + (<usize>b << 2));
+    const d = half_to_f32(load<u16>(p)) * ya;
+    const dmin = half_to_f32(load<u16>(p, 2)) * ya;
+    const sc = p + 4;
+    const qa = a + (<usize>b << 8);
+    const bsb = bs + (<usize>(b * 16) << 2);
+    let acc = i32x4.splat(0);
+    let summins: i32 = 0;
+    for (let c = 0; c < 4; c++) {
+      // scales/mins of sub-blocks 2c and 2c+1 (ggml get_scale_min_k4)
+      let s1: i32, m1: i32, s2: i32, m2: i32;
+      const j1 = 2 * c, j2 = 2 * c + 1;
+      if (j1 < 4) {
+        s1 = load<u8>(sc + j1) & 63; m1 = load<u8>(sc + j1 + 4) & 63;
+        s2 = load<u8>(sc + j2) & 63; m2 = load<u8>(sc + j2 + 4) & 63;
+      } else {
+        s1 = (load<u8>(sc + j1 + 4) & 0xf) | ((load<u8>(sc + j1 - 4) >> 6) << 4);
+        m1 = (load<u8>(sc + j1 + 4) >> 4) | ((load<u8>(sc + j1) >> 6) << 4);
+        s2 = (load<u8>(sc + j2 + 4) & 0xf) | ((load<u8>(sc + j2 - 4) >> 6) << 4);
+        m2 = (load<u8>(sc + j2 + 4) >> 4) | ((load<u8>(sc + j2) >> 6) << 4);
+      }
+      const qp = p + 16 + (<usize>c << 5);
+      const v0 = v128.load(qp), v1 = v128.load(qp, 16);
+      const qo = qa + (<usize>c << 6);
+      const ilo = i32x4.add(dot16_u4(v128.and(v0, m4), qo), dot16_u4(v128.and(v1, m4), qo + 16));
+      const ihi = i32x4.add(dot16_u4(i8x16.shr_u(v0, 4), qo + 32), dot16_u4(i8x16.shr_u(v1, 4), qo + 48));
+      acc = i32x4.add(acc, i32x4.add(i32x4.mul(ilo, i32x4.splat(s1)), i32x4.mul(ihi, i32x4.splat(s2))));
+      const g = bsb + (<usize>(c * 4) << 2);
+      summins += m1 * (load<i32>(g) + load<i32>(g, 4)) + m2 * (load<i32>(g, 8) + load<i32>(g, 12));
+    }
+    s += d * <f32>hsum_i32(acc) - dmin * <f32>summins;
+  }
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function dot_q6_k_row(w: usize, a: usize, nb: i32, n: i32): f32 {
+  const ad = a + <usize>n;
+  const m4 = i8x16.splat(0x0f);
+  const m2 = i8x16.splat(3);
+  const o32 = i8x16.splat(32);
+  let s: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = w + <usize>b * 210;
+    const d = half_to_f32(load<u16>(p, 208)) * load<f32>(ad + (<usize>b << 2));
+    let acc = i32x4.splat(0);
+    for (let h = 0; h < 2; h++) {
+      const ql = p + (<usize>h << 6), qh = p + 128 + (<usize>h << 5), sc = p + 192 + (<usize>h << 3);
+      const qa = a + (<usize>b << 8) + (<usize>h << 7);
+      for (let is = 0; is < 2; is++) {
+        const l0 = <usize>is << 4;
+        const vl0 = v128.load(ql + l0), vl1 = v128.load(ql + 32 + l0), vh = v128.load(qh + l0);
+        const q1 = i8x16.sub(v128.or(v128.and(vl0, m4), i8x16.shl(v128.and(vh, m2), 4)), o32);
+        const q2 = i8x16.sub(v128.or(v128.and(vl1, m4), i8x16.shl(v128.and(i8x16.shr_u(vh, 2), m2), 4)), o32);
+        const q3 = i8x16.sub(v128.or(i8x16.shr_u(vl0, 4), i8x16.shl(v128.and(i8x16.shr_u(vh, 4), m2), 4)), o32);
+        const q4 = i8x16.sub(v128.or(i8x16.shr_u(vl1, 4), i8x16.shl(i8x16.shr_u(vh, 6), 4)), o32);
+        acc = i32x4.add(acc, i32x4.mul(dot16_s(q1, qa + l0), i32x4.splat(<i32>load<i8>(sc + is))));
+        acc = i32x4.add(acc, i32x4.mul(dot16_s(q2, qa + 32 + l0), i32x4.splat(<i32>load<i8>(sc + is + 2))));
+        acc = i32x4.add(acc, i32x4.mul(dot16_s(q3, qa + 64 + l0), i32x4.splat(<i32>load<i8>(sc + is + 4))));
+        acc = i32x4.add(acc, i32x4.mul(dot16_s(q4, qa + 96 + l0), i32x4.splat(<i32>load<i8>(sc + is + 6))));
+      }
+    }
+    s += d * <f32>hsum_i32(acc);
+  }
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function dot_f16_row(w: usize, x: usize, n: i32): f32 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const h0 = v128.load16x4_u(w + (<usize>i << 1));
+    const h1 = v128.load16x4_u(w + (<usize>i << 1), 8);
+    const px = x + (<usize>i << 2);
+    a0 = f32x4.add(a0, f32x4.mul(halves_f32(h0), v128.load(px)));
+    a1 = f32x4.add(a1, f32x4.mul(halves_f32(h1), v128.load(px, 16)));
+  }
+  const v = f32x4.add(a0, a1);
+  let s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  for (; i < n; i++) s += half_to_f32(load<u16>(w + (<usize>i << 1))) * load<f32>(x + (<usize>i << 2));
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline function halves_f32(u: v128): v128 {
+  const mag = i32x4.shl(v128.and(u, i32x4.splat(0x7fff)), 13);
+  const sign = i32x4.shl(v128.and(u, i32x4.splat(0x8000)), 16);
+  return v128.or(f32x4.mul(mag, f32x4.splat(reinterpret<f32>(0x77800000))), sign);
+}
+
+// ----- mat-muls: out [nTok][nOut] = act x W^T; thread ith of nth takes a range of weight rows -----
+
+const TB: i32 = 32; // tokens per tile: a weight row is reused for TB tokens while it is in L1
+
+/**
+ * Quantized/F16 mat-mul. `kind`: 0 = Q8_0, 1 = Q4_0, 2 = Q4_K, 3 = Q6_K, 4 = F16 (act = f16-rounded f32 rows).
+ * w: nOut rows of rowBytes; act: nTok rows `stride` bytes apart (layouts above); out: [nTok][nOut] f32.
+ */
+export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, ith: i32, nth: i32): void {
+  const r0 = split_start(nOut, ith, nth, 4), r1 = split_start(nOut, ith + 1, nth, 4);
+  for (let t0 = 0; t0 < nTok; t0 += TB) {
+    const t1 = min(t0 + TB, nTok);
+    for (let r = r0; r < r1; r++) {
+      const wr = w + <usize>r * <usize>rowBytes;
+      for (let t = t0; t < t1; t++) {
+        const a = act + <usize>t * <usize>stride;
+        let v: f32;
+        if (kind == 0) v = dot_q8_0_row(wr, a, n >> 5);
+        else if (kind == 1) v = dot_q4_0_row(wr, a, n >> 5);
+        else if (kind == 2) v = dot_q4_k_row(wr, a, n >> 8, n);
+        else if (kind == 3) v = dot_q6_k_row(wr, a, n >> 8, n);
+        else v = dot_f16_row(wr, a, n);
+        store<f32>(out + ((<usize>t * <usize>nOut + <usize>r) << 2), v);
+      }
+    }
+  }
+}

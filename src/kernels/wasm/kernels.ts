@@ -1,0 +1,387 @@
+/**
+ * The WebAssembly implementation of `Kernels` (../api.ts): SIMD128 kernels from
+ * build/kernels.wasm, or the relaxed-SIMD build (build/relaxed.wasm, fused multiply-add) when
+ * the engine validates it; one shared WebAssembly.Memory with a bump arena above the first 64 KiB;
+ * weights copied in once (cached per WeightMatrix object); parallel kernels run on a KernelPool.
+ * Results: bit-identical to ../ref on quantized weights, RoPE, element-wise ops and norms up to
+ * f64 summation order; f32 GEMM/F16/attention scores differ by summation order only.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { GlassboxError } from "../../errors.js";
+import { GgmlType } from "../../formats/gguf/ggml-types.js";
+import type { Kernels } from "../api.js";
+import { defaultThreads, KernelPool } from "../pool.js";
+import * as ref from "../ref/index.js";
+import type { AttentionOptions, RopeOptions, WeightMatrix } from "../ref/index.js";
+import { checkLen, checkSize } from "../ref/tensor.js";
+import { Arena } from "./arena.js";
+import { wasmDir } from "./locate.js";
+import { CTRL } from "./protocol.js";
+
+/** Options of {@link loadWasmKernels}. */
+export interface WasmKernelOptions {
+  /** Worker threads including the main thread; default os.availableParallelism(). */
+  threads?: number;
+  /** Use the relaxed-SIMD build: "auto" (default: when the engine accepts it), true (throw if not), false. */
+  relaxed?: boolean | "auto";
+}
+
+const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row"] as const;
+type KernelName = (typeof NAMES)[number];
+type Fn = (...a: number[]) => number;
+
+/** Multiply-accumulates (or elements) below which a kernel runs on the calling thread alone. */
+const PAR_MIN_WORK = 1 << 15;
+
+interface Prepared {
+  readonly ptr: number;
+  /** matmul_q kind (0 Q8_0, 1 Q4_0, 2 Q4_K, 3 Q6_K, 4 F16) or -1 for packed F32. */
+  readonly kind: number;
+}
+
+let relaxedFlagSet = false;
+
+/** Compiles the kernel module: relaxed when wanted and valid, else plain SIMD128. */
+function compile(relaxed: boolean | "auto"): { module: WebAssembly.Module; relaxed: boolean } {
+  const dir = wasmDir();
+  if (relaxed !== false && process.env.GLASSBOX_WASM_RELAXED !== "0") {
+    let bytes: Uint8Array<ArrayBuffer> | undefined;
+    try { bytes = new Uint8Array(readFileSync(join(dir, "relaxed.wasm"))); } catch { bytes = undefined; }
+    if (bytes) {
+      if (!relaxedFlagSet) {
+        // Node 20 (V8 11.3) needs the flag for relaxed SIMD; newer engines accept it by default.
+        setFlagsFromString("--experimental-wasm-relaxed-simd");
+        relaxedFlagSet = true;
+      }
+      if (WebAssembly.validate(bytes)) return { module: new WebAssembly.Module(bytes), relaxed: true };
+    }
+    if (relaxed === true) throw new GlassboxError("KERNEL_WASM_MISSING", "relaxed-SIMD kernels are not available (build/relaxed.wasm missing or rejected by this engine)");
+  }
+  const bytes = new Uint8Array(readFileSync(join(dir, "kernels.wasm")));
+  if (!WebAssembly.validate(bytes)) throw new GlassboxError("KERNEL_WASM_MISSING", "build/kernels.wasm does not validate (this engine lacks WebAssembly SIMD?)");
+  return { module: new WebAssembly.Module(bytes), relaxed: false };
+}
+
+/**
+ * Loads the WebAssembly kernels and starts their thread pool.
+ * @throws KERNEL_WASM_MISSING when build/kernels.wasm is absent or invalid; KERNEL_BAD_THREADS.
+ */
+export async function loadWasmKernels(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
+  const { module, relaxed } = compile(opts.relaxed ?? "auto");
+  const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const arena = new Arena(memory);
+  const ctrl = arena.alloc(CTRL.BYTES);
+  const threads = opts.threads ?? defaultThreads();
+  const pool = await KernelPool.start(module, memory, instance, ctrl, threads, NAMES);
+  return new WasmKernels(memory, instance, arena, pool, relaxed);
+}
+
+export class WasmKernels implements Kernels {
+  readonly name: string;
+  readonly threads: number;
+  private readonly ex: Record<KernelName | "pack_b" | "pack_bt" | "round_f16", Fn>;
+  private readonly weights = new WeakMap<WeightMatrix, Prepared>();
+  private geluTable = 0;
+  private copyBack: [Float32Array, number, number][] = [];
+
+  /** Use {@link loadWasmKernels}. */
+  constructor(readonly memory: WebAssembly.Memory, instance: WebAssembly.Instance, readonly arena: Arena, private readonly pool: KernelPool, readonly relaxed: boolean) {
+    this.name = relaxed ? "wasm-relaxed" : "wasm";
+    this.threads = pool.threads;
+    this.ex = instance.exports as unknown as WasmKernels["ex"];
+  }
+
+  alloc(n: number): Float32Array {
+    checkSize("n", n);
+    return this.arena.f32(n);
+  }
+
+  // ----- plumbing -----
+
+  /** Runs a parallel kernel on the pool when the work is large enough, else on this thread. */
+  private par(name: KernelName, args: number[], work: number): void {
+    if (this.threads > 1 && work >= PAR_MIN_WORK) this.pool.run(NAMES.indexOf(name), args);
+    else this.ex[name](...args, 0, 1);
+  }
+
+  /** Pointer to n floats of `a`: in place when `a` is in wasm memory, else a scratch copy. */
+  private inp(a: Float32Array, n: number): number {
+    if (this.arena.owns(a)) return a.byteOffset;
+    const p = this.arena.alloc(n * 4, 16);
+    new Float32Array(this.memory.buffer, p, n).set(a.subarray(0, n));
+    return p;
+  }
+
+  /** Pointer for n output floats of `a`; a scratch buffer copied back by {@link done} when `a` is outside. */
+  private outp(a: Float32Array, n: number, copyIn = false): number {
+    if (this.arena.owns(a)) return a.byteOffset;
+    const p = copyIn ? this.inp(a, n) : this.arena.alloc(n * 4, 16);
+    this.copyBack.push([a, p, n]);
+    return p;
+  }
+
+  private begin(): number {
+    this.copyBack.length = 0;
+    return this.arena.mark();
+  }
+
+  private done(mark: number): void {
+    for (const [a, p, n] of this.copyBack) a.set(new Float32Array(this.memory.buffer, p, n));
+    this.copyBack.length = 0;
+    this.arena.release(mark);
+  }
+
+  /** Runs `f` between begin/done so scratch is always released. */
+  private op(f: () => void): void {
+    const m = this.begin();
+    try {
+      f();
+      this.done(m);
+    } finally {
+      this.copyBack.length = 0;
+      this.arena.release(m);
+    }
+  }
+
+  // ----- weights -----
+
+  prepare(w: WeightMatrix): Prepared {
+    const have = this.weights.get(w);
+    if (have) return have;
+    let p: Prepared;
+    const kinds: Record<number, number> = { [GgmlType.Q8_0]: 0, [GgmlType.Q4_0]: 1, [GgmlType.Q4_K]: 2, [GgmlType.Q6_K]: 3, [GgmlType.F16]: 4 };
+    if (w.type === GgmlType.F32) {
+      const m = this.arena.mark();
+      const src = this.arena.alloc(w.data.byteLength, 16);
+      new Uint8Array(this.memory.buffer, src, w.data.byteLength).set(w.data);
+      const packedBytes = Math.ceil(w.nOut / 8) * w.nIn * 32;
+      // pack into a fresh region placed after the source, then move it down over the source
+      const dst = this.arena.alloc(packedBytes, 64);
+      this.ex.pack_bt(src, w.nOut, w.nIn, dst);
+      this.arena.release(m);
+      const final = this.arena.alloc(packedBytes, 64);
+      new Uint8Array(this.memory.buffer).copyWithin(final, dst, dst + packedBytes);
+      p = { ptr: final, kind: -1 };
+    } else {
+      const kind = kinds[w.type];
+      if (kind === undefined) throw new GlassboxError("KERNEL_UNSUPPORTED_TYPE", `matmul does not support ggml type ${w.type}`);
+      const ptr = this.arena.owns(w.data) ? w.data.byteOffset : this.arena.alloc(w.data.byteLength, 64);
+      if (!this.arena.owns(w.data)) new Uint8Array(this.memory.buffer, ptr, w.data.byteLength).set(w.data);
+      p = { ptr, kind };
+    }
+    this.weights.set(w, p);
+    return p;
+  }
+
+  matmul(out: Float32Array, x: Float32Array, nTokens: number, w: WeightMatrix): void {
+    checkSize("nTokens", nTokens);
+    checkLen("x", x, nTokens * w.nIn);
+    checkLen("out", out, nTokens * w.nOut);
+    const pw = this.prepare(w);
+    const n = w.nIn;
+    const work = nTokens * n * w.nOut;
+    this.op(() => {
+      const xp = this.inp(x, nTokens * n);
+      const op = this.outp(out, nTokens * w.nOut);
+      if (pw.kind === -1) {
+        this.par("gemm_packed", [xp, pw.ptr, op, nTokens, w.nOut, n, 0], work);
+        return;
+      }
+      let act: number, stride: number;
+      if (pw.kind === 4) {
+        stride = n * 4;
+        act = this.arena.alloc(nTokens * stride, 16);
+        this.ex.round_f16(xp, act, nTokens * n);
+      } else if (pw.kind <= 1) {
+        stride = Math.ceil((n + 8 * (n / 32)) / 16) * 16;
+        act = this.arena.alloc(nTokens * stride, 16);
+        this.par("quantize_q8_0", [xp, n, nTokens, act, stride], nTokens >= 4 ? nTokens * n * 8 : 0);
+      } else {
+        stride = Math.ceil((n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16;
+        act = this.arena.alloc(nTokens * stride, 16);
+        this.par("quantize_q8_k", [xp, n, nTokens, act, stride], nTokens >= 4 ? nTokens * n * 8 : 0);
+      }
+      this.par("matmul_q", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op], work);
+    });
+  }
+
+  gemmF32(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, accumulate = false): void {
+    checkSize("M", M); checkSize("N", N); checkSize("K", K);
+    checkLen("A", a, M * K); checkLen("B", b, K * N); checkLen("C", c, M * N);
+    this.op(() => {
+      const ap = this.inp(a, M * K);
+      const bp = this.inp(b, K * N);
+      const cp = this.outp(c, M * N, accumulate);
+      const packed = this.arena.alloc(Math.ceil(N / 8) * K * 32, 64);
+      this.ex.pack_b(bp, K, N, packed);
+      this.par("gemm_packed", [ap, packed, cp, M, N, K, accumulate ? 1 : 0], M * N * K);
+    });
+  }
+
+  getRows(out: Float32Array, w: WeightMatrix, ids: ArrayLike<number>): void {
+    ref.getRows(out, w, ids);
+  }
+
+  // ----- row ops -----
+
+  rmsNorm(out: Float32Array, x: Float32Array, nRows: number, n: number, eps: number, weight?: Float32Array): void {
+    checkSize("nRows", nRows); checkSize("n", n); checkLen("x", x, nRows * n); checkLen("out", out, nRows * n);
+    if (weight) checkLen("weight", weight, n);
+    this.op(() => {
+      const xp = this.inp(x, nRows * n);
+      const wp = weight ? this.inp(weight, n) : 0;
+      const op = this.outp(out, nRows * n);
+      this.par("rms_norm", [xp, op, nRows, n, eps, wp], nRows * n * 4);
+    });
+  }
+
+  layerNorm(out: Float32Array, x: Float32Array, nRows: number, n: number, eps: number, weight?: Float32Array, bias?: Float32Array): void {
+    checkSize("nRows", nRows); checkSize("n", n); checkLen("x", x, nRows * n); checkLen("out", out, nRows * n);
+    if (weight) checkLen("weight", weight, n);
+    if (bias) checkLen("bias", bias, n);
+    this.op(() => {
+      const xp = this.inp(x, nRows * n);
+      const wp = weight ? this.inp(weight, n) : 0;
+      const bp = bias ? this.inp(bias, n) : 0;
+      const op = this.outp(out, nRows * n);
+      this.par("layer_norm", [xp, op, nRows, n, eps, wp, bp], nRows * n * 4);
+    });
+  }
+
+  rope(x: Float32Array, nTokens: number, nHead: number, headDim: number, positions: ArrayLike<number>, o: RopeOptions): void {
+    checkSize("nTokens", nTokens); checkSize("nHead", nHead); checkSize("headDim", headDim);
+    if (o.nRot % 2 !== 0 || o.nRot > headDim || o.nRot <= 0) throw new GlassboxError("KERNEL_BAD_SHAPE", `rope nRot ${o.nRot} must be even and in (0, headDim=${headDim}]`);
+    checkLen("x", x, nTokens * nHead * headDim);
+    checkLen("positions", positions, nTokens);
+    if (o.freqFactors) checkLen("freqFactors", o.freqFactors, o.nRot / 2);
+    this.op(() => {
+      const xp = this.outp(x, nTokens * nHead * headDim, true);
+      const cs = this.arena.alloc(nTokens * o.nRot * 4, 16);
+      const cache = new Float32Array(this.memory.buffer, cs, nTokens * o.nRot);
+      for (let t = 0; t < nTokens; t++) ref.ropeCache(cache.subarray(t * o.nRot, (t + 1) * o.nRot), positions[t]!, o);
+      this.par("rope", [xp, nTokens, nHead, headDim, o.nRot, o.mode === "neox" ? 1 : 0, cs], nTokens * nHead * o.nRot * 4);
+    });
+  }
+
+  attention(out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, o: AttentionOptions): void {
+    const { nTokens, nHead, nHeadKv, headDim, pos0 } = o;
+    checkSize("nTokens", nTokens); checkSize("nHead", nHead); checkSize("nHeadKv", nHeadKv); checkSize("headDim", headDim); checkSize("pos0", pos0);
+    if (nHeadKv === 0 || nHead % nHeadKv !== 0) throw new GlassboxError("KERNEL_BAD_SHAPE", `n_head_kv ${nHeadKv} must divide n_head ${nHead}`);
+    const nKv = pos0 + nTokens;
+    const qn = nTokens * nHead * headDim, kvn = nKv * nHeadKv * headDim;
+    checkLen("q", q, qn); checkLen("out", out, qn); checkLen("k", k, kvn); checkLen("v", v, kvn);
+    const scale = Math.fround(o.scale ?? 1 / Math.sqrt(headDim));
+    this.op(() => {
+      const qp = this.inp(q, qn), kp = this.inp(k, kvn), vp = this.inp(v, kvn);
+      const op = this.outp(out, qn);
+      let slopes = 0;
+      if ((o.maxBias ?? 0) > 0) {
+        slopes = this.arena.alloc(nHead * 4, 16);
+        const s = new Float32Array(this.memory.buffer, slopes, nHead);
+        for (let h = 0; h < nHead; h++) s[h] = ref.alibiSlope(h, nHead, o.maxBias!);
+      }
+      const stride = Math.ceil((nKv * 4) / 64) * 64;
+      const scratch = this.arena.alloc(stride * this.threads, 64);
+      this.par("attention", [qp, kp, vp, op, nTokens, nHead, nHeadKv, headDim, pos0, scale, slopes, scratch, stride], nTokens * nHead * nKv * headDim * 2);
+    });
+  }
+
+  softmax(out: Float32Array, x: Float32Array, nRows: number, n: number, scale = 1): void {
+    checkSize("nRows", nRows); checkSize("n", n); checkLen("x", x, nRows * n); checkLen("out", out, nRows * n);
+    this.op(() => {
+      const xp = this.inp(x, nRows * n);
+      const op = this.outp(out, nRows * n);
+      this.par("softmax", [xp, op, nRows, n, scale], nRows * n * 8);
+    });
+  }
+
+  // ----- element-wise -----
+
+  private unary(name: "silu" | "gelu", out: Float32Array, x: Float32Array, n: number): void {
+    checkSize("n", n); checkLen("x", x, n); checkLen("out", out, n);
+    this.op(() => {
+      const xp = this.inp(x, n);
+      const op = this.outp(out, n);
+      if (name === "silu") this.par("silu", [xp, op, n], n * 8);
+      else this.par("gelu", [xp, op, n, this.geluTablePtr()], n * 4);
+    });
+  }
+
+  private geluTablePtr(): number {
+    if (this.geluTable === 0) {
+      const t = ref.geluF16Table();
+      const p = this.arena.alloc(t.byteLength, 64);
+      new Uint16Array(this.memory.buffer, p, t.length).set(t);
+      this.geluTable = p;
+    }
+    return this.geluTable;
+  }
+
+  silu(out: Float32Array, x: Float32Array, n: number): void {
+    this.unary("silu", out, x, n);
+  }
+
+  gelu(out: Float32Array, x: Float32Array, n: number): void {
+    if (this.geluTable === 0) this.geluTablePtr(); // outside op(): persistent allocation
+    this.unary("gelu", out, x, n);
+  }
+
+  swiglu(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
+    checkSize("n", n); checkLen("gate", gate, n); checkLen("up", up, n); checkLen("out", out, n);
+    this.op(() => {
+      const gp = this.inp(gate, n), upp = this.inp(up, n);
+      const op = this.outp(out, n);
+      this.par("swiglu", [gp, upp, op, n], n * 8);
+    });
+  }
+
+  private binary(opc: number, out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+    checkSize("n", n); checkLen("a", a, n); checkLen("b", b, n); checkLen("out", out, n);
+    this.op(() => {
+      const ap = this.inp(a, n), bp = this.inp(b, n);
+      const op = this.outp(out, n);
+      this.par("binary", [opc, ap, bp, op, n], n);
+    });
+  }
+
+  add(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+    this.binary(0, out, a, b, n);
+  }
+
+  mul(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+    this.binary(1, out, a, b, n);
+  }
+
+  scale(out: Float32Array, a: Float32Array, s: number, n: number): void {
+    checkSize("n", n); checkLen("a", a, n); checkLen("out", out, n);
+    this.op(() => {
+      const ap = this.inp(a, n);
+      const op = this.outp(out, n);
+      this.par("scale", [ap, s, op, n], n);
+    });
+  }
+
+  private rowOp(opc: number, out: Float32Array, x: Float32Array, row: Float32Array, nRows: number, n: number): void {
+    checkSize("nRows", nRows); checkSize("n", n); checkLen("x", x, nRows * n); checkLen("row", row, n); checkLen("out", out, nRows * n);
+    this.op(() => {
+      const xp = this.inp(x, nRows * n), rp = this.inp(row, n);
+      const op = this.outp(out, nRows * n);
+      this.par("binary_row", [opc, xp, rp, op, nRows, n], nRows * n);
+    });
+  }
+
+  addRow(out: Float32Array, x: Float32Array, row: Float32Array, nRows: number, n: number): void {
+    this.rowOp(0, out, x, row, nRows, n);
+  }
+
+  mulRow(out: Float32Array, x: Float32Array, row: Float32Array, nRows: number, n: number): void {
+    this.rowOp(1, out, x, row, nRows, n);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Layout of the pool's control block in shared memory (Int32 slots, then f64 job arguments),
+ * shared by ../pool.ts (main thread) and worker.ts.
+ */
+export const CTRL = {
+  /** Job generation: bumped (and notified) by the main thread for every job. */
+  GEN: 0,
+  /** Workers that finished the current job. */
+  DONE: 1,
+  /** Non-zero: workers leave their loop. */
+  SHUTDOWN: 2,
+  /** Index of the kernel in the pool's name list. */
+  FN: 3,
+  /** Number of f64 arguments. */
+  NARGS: 4,
+  /** Set to 1 by a worker whose kernel threw. */
+  ERROR: 5,
+  /** Int32 slots. */
+  INTS: 16,
+  /** Byte offset of the f64 arguments inside the block. */
+  ARGS_BYTE: 64,
+  MAX_ARGS: 24,
+  /** Total bytes of the block. */
+  BYTES: 64 + 24 * 8,
+} as const;
+
+/**
+ * Atomics.load polls before a thread falls back to Atomics.wait (tens of microseconds): a
+ * worker that just finished catches the next job of a decode step without a wake-up, and an idle
+ * pool sleeps instead of burning CPU.
+ */
+export const SPIN_ITERATIONS = 20000;
