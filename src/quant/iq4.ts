@@ -69,6 +69,7 @@ function bestIndex(x: number): number {
 const NTRY = 7;
 const L = new Uint8Array(256);
 const weight = new Float32Array(32);
+const trial = new Uint8Array(32);
 const scales = new Float32Array(8);
 
 /**
@@ -100,15 +101,22 @@ function searchBlock(src: Float32Array, xb: number, lb: number): number {
   }
   d = sumq2 > 0 ? f32(sumqx / sumq2) : 0;
   let best = f32(d * sumqx);
+  // Trials whose codes equal the previous trial's give the same sums and decision: skipped (exact).
+  for (let j = 0; j < 32; j++) trial[j] = L[lb + j]!;
   for (let itry = -NTRY; itry <= NTRY; itry++) {
     id = f32((itry + KV[0]!) / max);
+    let changed = false;
+    for (let j = 0; j < 32; j++) {
+      const l = bestIndex(f32(id * src[xb + j]!));
+      if (trial[j] !== l) { trial[j] = l; changed = true; }
+    }
+    if (!changed) continue;
     sumqx = 0;
     sumq2 = 0;
     for (let j = 0; j < 32; j++) {
-      const xj = src[xb + j]!;
-      const q = KV[bestIndex(f32(id * xj))]!;
+      const q = KV[trial[j]!]!;
       const w = weight[j]!;
-      sumqx = f32(sumqx + f32(f32(w * q) * xj));
+      sumqx = f32(sumqx + f32(f32(w * q) * src[xb + j]!));
       sumq2 = f32(sumq2 + f32(f32(w * q) * q));
     }
     if (sumq2 > 0 && f32(sumqx * sumqx) > f32(best * sumq2)) {

@@ -16,7 +16,7 @@ const F01 = Math.fround(0.1);
  * `make_qx_quants(n, nmax, x, L, rmse_type = 1, qw = NULL)`: symmetric quantization of x[xo..xo+n)
  * to integers in [-nmax, nmax-1], stored in L[lo..lo+n) offset by +nmax. Tries the scale -nmax/max and
  * 18 nearby candidates, keeping the best weighted (w = x^2) least-squares fit. Returns the scale
- * (0 for an all-zero group). Only the rmse_type = 1 path (used by Q6_K) is implemented.
+ * (0 for an all-zero group). Only the rmse_type = 1 path (used by Q6_K) is implemented; n <= 32.
  */
 export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, L: Int8Array, lo: number): number {
   let max = 0;
@@ -29,13 +29,14 @@ export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: numbe
     for (let i = 0; i < n; i++) L[lo + i] = 0;
     return 0;
   }
+  const cand = candidate;
   let iscale = f32(-nmax / max);
   let sumlx = 0;
   let suml2 = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[xo + i]!;
-    let l = nearestInt(f32(iscale * xi));
-    l = Math.max(-nmax, Math.min(nmax - 1, l));
+    const l = clampedNearestSym(f32(iscale * xi), nmax);
+    cand[i] = l;
     L[lo + i] = l + nmax;
     const w = f32(xi * xi);
     sumlx = f32(sumlx + f32(f32(w * xi) * l));
@@ -46,26 +47,40 @@ export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: numbe
   for (let is = -9; is <= 9; is++) {
     if (is === 0) continue;
     iscale = f32(-f32(nmax + f32(F01 * is)) / max);
+    // A candidate with the same quants as the previous one has the same sums, and accepting it again
+    // would leave L, scale and best unchanged, so it is skipped (exact).
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      const l = clampedNearestSym(f32(iscale * x[xo + i]!), nmax);
+      if (cand[i] !== l) { cand[i] = l; changed = true; }
+    }
+    if (!changed) continue;
     sumlx = 0;
     suml2 = 0;
     for (let i = 0; i < n; i++) {
       const xi = x[xo + i]!;
-      let l = nearestInt(f32(iscale * xi));
-      l = Math.max(-nmax, Math.min(nmax - 1, l));
+      const l = cand[i]!;
       const w = f32(xi * xi);
       sumlx = f32(sumlx + f32(f32(w * xi) * l));
       suml2 = f32(suml2 + f32(f32(w * l) * l));
     }
     if (suml2 > 0 && f32(sumlx * sumlx) > f32(best * suml2)) {
-      for (let i = 0; i < n; i++) {
-        const l = nearestInt(f32(iscale * x[xo + i]!));
-        L[lo + i] = nmax + Math.max(-nmax, Math.min(nmax - 1, l));
-      }
+      for (let i = 0; i < n; i++) L[lo + i] = nmax + cand[i]!;
       scale = f32(sumlx / suml2);
       best = f32(scale * sumlx);
     }
   }
   return scale;
+}
+
+/** Scratch: the quants of the candidate scale being tried (groups of at most 32). */
+const candidate = new Int8Array(32);
+
+/** nearest_int(v) clamped to [-nmax, nmax-1]; `v` is a float32 value. */
+function clampedNearestSym(v: number, nmax: number): number {
+  const t = Math.fround(v + 12582912);
+  const l = t >= 8388608 && t < 16777216 ? t - 12582912 : nearestInt(v);
+  return l < -nmax ? -nmax : l > nmax - 1 ? nmax - 1 : l;
 }
 
 /**
@@ -125,12 +140,26 @@ export function makeQ3Quants(n: number, nmax: number, x: Float32Array, xo: numbe
   return suml2 > 0 ? f32(sumlx / suml2) : 0;
 }
 
+/** Scratch for `makeQkx2Quants`: x - min of the current group (max group size 32). */
+const xMinusMin = new Float32Array(32);
+
+/** nearest_int(v) clamped to [0, nmax]; `v` is a float32 value. */
+function clampedNearest(v: number, nmax: number): number {
+  const t = Math.fround(v + 12582912);
+  const l = t >= 8388608 && t < 16777216 ? t - 12582912 : nearestInt(v);
+  return l < 0 ? 0 : l > nmax ? nmax : l;
+}
+
 /**
  * `make_qkx2_quants`: asymmetric quantization x ~ scale * L - min with L in [0, nmax], searching
  * nstep+1 candidate inverse scales (rmin + rdelta*is + nmax)/(max - min) and refitting scale and min
  * by weighted least squares; the error is weighted |diff| (useMad) or diff^2. Reads x[xo..xo+n) and
- * weights[0..n), writes L[lo..lo+n) (Laux is scratch of length >= n), stores the positive min
- * (= -min) in mins[mi] and returns the scale. Used by Q2_K, Q4_K, Q5_K.
+ * weights[0..n) (n <= 32), writes L[lo..lo+n) (Laux is scratch of length >= n), stores the positive
+ * min (= -min) in mins[mi] and returns the scale. Used by Q2_K, Q4_K, Q5_K.
+ *
+ * As in ggml, `min` is replaced by each better fit, and later candidates are measured from it.
+ * One shortcut, exact by construction: a candidate whose quants equal the previous candidate's has
+ * the same sums, fit and error, so it cannot beat the best and is skipped.
  */
 export function makeQkx2Quants(
   n: number, nmax: number, x: Float32Array, xo: number, weights: Float32Array,
@@ -155,15 +184,15 @@ export function makeQkx2Quants(
     mins[mi] = -min;
     return 0;
   }
-  // `min` is replaced by each better fit below, and later candidates are measured from it, as in ggml.
+  const xm = xMinusMin;
+  for (let i = 0; i < n; i++) xm[i] = x[xo + i]! - min;
   let iscale = f32(nmax / f32(max - min));
   let scale = f32(1 / iscale);
   let bestError = 0;
   for (let i = 0; i < n; i++) {
-    const xi = x[xo + i]!;
-    const l = Math.max(0, Math.min(nmax, nearestInt(f32(iscale * f32(xi - min)))));
+    const l = clampedNearest(f32(iscale * xm[i]!), nmax);
     L[lo + i] = l;
-    let diff = f32(f32(f32(scale * l) + min) - xi);
+    let diff = f32(f32(f32(scale * l) + min) - x[xo + i]!);
     diff = useMad ? Math.abs(diff) : f32(diff * diff);
     bestError = f32(bestError + f32(weights[i]! * diff));
   }
@@ -173,17 +202,21 @@ export function makeQkx2Quants(
   }
   for (let is = 0; is <= nstep; is++) {
     iscale = f32(f32(f32(rmin + f32(rdelta * is)) + nmax) / f32(max - min));
+    let changed = is === 0;
+    for (let i = 0; i < n; i++) {
+      const l = clampedNearest(f32(iscale * xm[i]!), nmax);
+      if (Laux[i] !== l) { Laux[i] = l; changed = true; }
+    }
+    if (!changed) continue;
     let sumL = 0;
     let sumL2 = 0;
     let sumXL = 0;
     for (let i = 0; i < n; i++) {
-      const xi = x[xo + i]!;
-      const l = Math.max(0, Math.min(nmax, nearestInt(f32(iscale * f32(xi - min)))));
-      Laux[i] = l;
+      const l = Laux[i]!;
       const wl = f32(weights[i]! * l);
       sumL = f32(sumL + wl);
       sumL2 = f32(sumL2 + f32(wl * l));
-      sumXL = f32(sumXL + f32(wl * xi));
+      sumXL = f32(sumXL + f32(wl * x[xo + i]!));
     }
     const D = f32(f32(sumW * sumL2) - f32(sumL * sumL));
     if (D > 0) {
@@ -203,7 +236,10 @@ export function makeQkx2Quants(
         for (let i = 0; i < n; i++) L[lo + i] = Laux[i]!;
         bestError = curError;
         scale = thisScale;
-        min = thisMin;
+        if (thisMin !== min) {
+          min = thisMin;
+          for (let i = 0; i < n; i++) xm[i] = x[xo + i]! - min;
+        }
       }
     }
   }
