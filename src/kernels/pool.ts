@@ -53,7 +53,9 @@ export class KernelPool {
     const url = new URL("./wasm/worker.js", import.meta.url);
     const ready: Promise<void>[] = [];
     for (let ith = 1; ith < threads; ith++) {
-      const w = new Worker(url, { workerData: { module, memory, ctrl: ctrlPtr, ith, nth: threads, names: [...names] } });
+      // execArgv: [] so that the parent's flags (e.g. --input-type, --eval) are not re-applied to the worker;
+      // V8 flags such as relaxed SIMD are process-wide and still apply.
+      const w = new Worker(url, { execArgv: [], workerData: { module, memory, ctrl: ctrlPtr, ith, nth: threads, names: [...names] } });
       pool.workers.push(w);
       ready.push(new Promise<void>((res, rej) => {
         w.once("message", () => res());

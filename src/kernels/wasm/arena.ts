@@ -50,12 +50,14 @@ export class Arena {
 
   /** A Float32Array of n elements in the memory. */
   f32(n: number): Float32Array {
-    return new Float32Array(this.memory.buffer, this.alloc(n * 4), n);
+    const p = this.alloc(n * 4); // before reading .buffer: alloc may grow the memory
+    return new Float32Array(this.memory.buffer, p, n);
   }
 
   /** A Uint8Array of n bytes in the memory. */
   u8(n: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, this.alloc(n), n);
+    const p = this.alloc(n);
+    return new Uint8Array(this.memory.buffer, p, n);
   }
 
   /** The current top, to pass to {@link release} later (scratch allocations). */
