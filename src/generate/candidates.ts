@@ -113,6 +113,13 @@ export class Candidates {
     return sum;
   }
 
+  /** Scratch ids (n_vocab), allocated on first use, for selections that need a second buffer. */
+  get scratch(): Int32Array {
+    this.scratchBuf ??= new Int32Array(this.nVocab);
+    return this.scratchBuf;
+  }
+  private scratchBuf: Int32Array | undefined;
+
   /** Make ids[0, k) the k best candidates in rank order (partial sort); sets `sorted` when k >= size. */
   sortTop(k: number): void {
     if (this.sorted) return;

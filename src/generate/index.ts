@@ -17,7 +17,7 @@ export {
 } from "./options.js";
 export { randomSeed, Xoshiro128 } from "./rng.js";
 export { Sampler, type TokenLogprobs } from "./sampler.js";
-export { partialSortByKey, ranksBefore, selectTop, sortByKey } from "./select.js";
+export { partialSortByKey, ranksBefore, selectTop, selectTopInto, sortByKey } from "./select.js";
 export { sampleDist } from "./stages/dist.js";
 export { applyLogitBias, makeLogitBias, type LogitBiasInput, type LogitBiasTable } from "./stages/logit-bias.js";
 export { applyPenalties, PenaltyHistory } from "./stages/penalties.js";

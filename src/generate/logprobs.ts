@@ -11,7 +11,7 @@
  * distribution (after the whole chain, temperature included), over the surviving candidates,
  * as llama.cpp's server does with `post_sampling_probs` (there as `prob`; here still as log).
  */
-import { partialSortByKey } from "./select.js";
+import { selectTopInto } from "./select.js";
 
 /** One alternative token and its log-probability (natural log). */
 export interface TopLogprob {
@@ -35,15 +35,14 @@ export function logSumExp(logits: Float32Array): number {
 /**
  * The `n` most likely tokens of the raw distribution, as {id, logprob} with
  * logprob = logits[id] - lse (lse from logSumExp), best first, ties by lowest id.
- * `scratch` must hold at least logits.length ints; it is overwritten (no allocation besides
- * the n result objects).
+ * `scratch` must hold at least n ints; it is overwritten (no allocation besides the n result
+ * objects). A bounded heap over the vocabulary: about one comparison per token.
  */
 export function topLogprobsRaw(logits: Float32Array, lse: number, n: number, scratch: Int32Array): TopLogprob[] {
   const size = logits.length;
   n = Math.min(n, size);
   if (n <= 0) return [];
-  for (let i = 0; i < size; i++) scratch[i] = i;
-  partialSortByKey(scratch, size, logits, n);
+  selectTopInto(null, size, logits, n, scratch);
   const out: TopLogprob[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const id = scratch[i]!;

@@ -16,7 +16,8 @@ export function ranksBefore(key: Float32Array, a: number, b: number): boolean {
 
 const SMALL = 16;
 
-function insertionSort(ids: Int32Array, lo: number, hi: number, key: Float32Array): void {
+/** Insertion sort of ids[lo, hi) by rank (for short ranges). */
+export function insertionSort(ids: Int32Array, lo: number, hi: number, key: Float32Array): void {
   for (let i = lo + 1; i < hi; i++) {
     const v = ids[i]!;
     let j = i - 1;
@@ -29,12 +30,12 @@ function insertionSort(ids: Int32Array, lo: number, hi: number, key: Float32Arra
 }
 
 /**
- * Hoare partition of ids[lo, hi) (hi - lo > SMALL) around the median of three. Returns p with
+ * Hoare partition of ids[lo, hi) (needs hi - lo >= 3) around the median of three. Returns p with
  * lo <= p < hi - 1 such that every id in [lo, p] ranks before-or-equal every id in [p+1, hi).
  * The order is strict (ids are distinct), so the median pivot is neither the first nor the last
  * element in rank, which guarantees both sides are non-empty.
  */
-function partition(ids: Int32Array, lo: number, hi: number, key: Float32Array): number {
+export function partition(ids: Int32Array, lo: number, hi: number, key: Float32Array): number {
   const a = ids[lo]!;
   const b = ids[(lo + hi) >>> 1]!;
   const c = ids[hi - 1]!;
@@ -95,4 +96,49 @@ export function partialSortByKey(ids: Int32Array, size: number, key: Float32Arra
   if (k > size) k = size;
   if (k < size) selectTop(ids, 0, size, k, key);
   sortByKey(ids, 0, k, key);
+}
+
+/** Move heap[i] down a min-heap (root = worst-ranked) of `n` ids. */
+function siftDown(heap: Int32Array, n: number, i: number, key: Float32Array): void {
+  const v = heap[i]!;
+  for (;;) {
+    let child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && ranksBefore(key, heap[child]!, heap[child + 1]!)) child++;
+    if (!ranksBefore(key, v, heap[child]!)) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = v;
+}
+
+/**
+ * Write the k best-ranked ids of a set into out[0, k), in rank order, and return k
+ * (min(k, size)). The set is ids[0, size), or the ids 0..size-1 when `ids` is null.
+ * A bounded heap: one comparison per element for most inputs, O(size log k) at worst, and it
+ * does not reorder `ids`. `out` must hold at least k ints and must not alias `ids`.
+ */
+export function selectTopInto(ids: Int32Array | null, size: number, key: Float32Array, k: number, out: Int32Array): number {
+  if (k > size) k = size;
+  if (k <= 0) return 0;
+  let n = 0;
+  for (let i = 0; i < size; i++) {
+    const id = ids === null ? i : ids[i]!;
+    if (n < k) {
+      // sift up
+      let j = n++;
+      while (j > 0) {
+        const parent = (j - 1) >> 1;
+        if (!ranksBefore(key, out[parent]!, id)) break;
+        out[j] = out[parent]!;
+        j = parent;
+      }
+      out[j] = id;
+    } else if (ranksBefore(key, id, out[0]!)) {
+      out[0] = id;
+      siftDown(out, k, 0, key);
+    }
+  }
+  sortByKey(out, 0, k, key);
+  return k;
 }

@@ -118,7 +118,6 @@ test("property: top-p keeps the minimal prefix with mass >= p", () => {
       const s = new Sampler(logits.length, { top_k: 0, top_p: p, min_p: 0, temperature: 1, seed: 1 });
       s.sample(logits);
       const c = s.candidates;
-      assert.equal(c.sorted, true);
       // probabilities here are those after the final softmax over the kept set; recompute the
       // pre-truncation ones to check the rule
       const m = Math.max(...logits);
@@ -126,12 +125,14 @@ test("property: top-p keeps the minimal prefix with mass >= p", () => {
       const pOf = (id: number) => Math.exp(logits[id]! - m) / z;
       let mass = 0;
       for (let i = 0; i < c.size; i++) mass += pOf(c.ids[i]!);
-      const last = pOf(c.ids[c.size - 1]!);
+      let last = Infinity; // the least likely kept token
+      for (let i = 0; i < c.size; i++) last = Math.min(last, pOf(c.ids[i]!));
       assert.ok(mass >= p - 1e-9, `mass ${mass} < p ${p}`);
       assert.ok(mass - last < p + 1e-9, `prefix without the last token already reaches p`);
-      // kept tokens are the best ones
+      // kept tokens are the best ones (ties: lowest ids)
       const order = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b);
-      assert.deepEqual(Array.from(c.ids.subarray(0, c.size)), order.slice(0, c.size));
+      const kept = Array.from(c.ids.subarray(0, c.size)).sort((a, b) => a - b);
+      assert.deepEqual(kept, order.slice(0, c.size).sort((a, b) => a - b));
     }),
     { numRuns: 200, seed: 4 },
   );
@@ -162,6 +163,25 @@ test("a banned token is never sampled; logit_bias ids are checked against n_voca
   const g = new Sampler(3, { temperature: 0, logit_bias: { "0": -100 } });
   assert.equal(g.sample(logits), 1);
   assert.throws(() => new Sampler(3, { logit_bias: { "3": 1 } }), { code: "INVALID_OPTION" });
+});
+
+test("property: top-k over a large random vocabulary equals the reference k best, in order", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 200 }), fc.nat(), (k, seed) => {
+      const n = 3000;
+      let x = seed | 1;
+      const logits = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+        logits[i] = (x % 50) / 7; // many ties
+      }
+      const s = new Sampler(n, { top_k: k, top_p: 1, min_p: 0, temperature: 1, seed: 1 });
+      s.sample(logits);
+      const order = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b);
+      assert.deepEqual(Array.from(s.candidates.ids.subarray(0, s.candidates.size)), order.slice(0, k));
+    }),
+    { numRuns: 30, seed: 6 },
+  );
 });
 
 test("a large vocabulary step with top_k does not sort everything and stays fast", () => {

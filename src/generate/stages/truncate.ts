@@ -4,51 +4,81 @@
  * `llama_sampler_top_k`, `_top_p` and `_min_p` (src/llama-sampler.cpp) with min_keep = 1.
  */
 import type { Candidates } from "../candidates.js";
+import { insertionSort, partition, selectTopInto } from "../select.js";
 
 /**
  * Top-k (Fan et al. 2018): keep the k highest-logit candidates (ties: lowest id), sorted.
- * k <= 0 or k >= size keeps all. Uses partial selection: O(size + k log k).
+ * k <= 0 or k >= size keeps all. Uses a bounded heap, not a sort: about one comparison per
+ * candidate, then k log k.
  */
 export function topK(c: Candidates, k: number): void {
   if (k <= 0 || k >= c.size) return;
-  c.sortTop(k);
+  if (c.sorted) {
+    c.size = k;
+    return;
+  }
+  const out = c.scratch;
+  selectTopInto(c.ids, c.size, c.logits, k, out);
+  c.ids.set(out.subarray(0, k));
   c.size = k;
   c.sorted = true;
 }
 
-/** Candidates above this count are sorted lazily by top-p: first the best 256, then all. */
-const TOP_P_LAZY_MIN = 1024;
-const TOP_P_FIRST_CHUNK = 256;
-
 /**
  * Top-p / nucleus sampling (Holtzman et al. 2019): with probabilities from a softmax of the
- * current logits, keep the shortest rank-ordered prefix whose probability sum reaches p
- * (at least one token). p >= 1 keeps all. Leaves candidates sorted and probs valid.
- * Like llama.cpp, on large unsorted sets it sorts only the best 256 first and sorts the rest
- * only when those do not reach p.
+ * current logits, keep the smallest set of best-ranked tokens whose probability sum reaches p
+ * (at least one token): the shortest rank-ordered prefix, as in llama.cpp. p >= 1 keeps all.
+ * Leaves probs valid. When the candidates are sorted, scans the prefix; otherwise finds the
+ * cut with a probability-weighted quickselect, O(size) expected and no full sort (a nucleus
+ * can hold most of a flat 150k vocabulary), and the kept set is left unsorted.
  */
 export function topP(c: Candidates, p: number): void {
   if (p >= 1) return;
   c.softmax();
-  if (!c.sorted) c.sortTop(c.size > TOP_P_LAZY_MIN ? TOP_P_FIRST_CHUNK : c.size);
   const ids = c.ids;
   const probs = c.probs;
-  let sorted = c.sorted ? c.size : TOP_P_FIRST_CHUNK;
-  let cum = 0;
-  let keep = c.size;
-  for (let i = 0; i < c.size; i++) {
-    if (i === sorted) {
-      c.sortTop(c.size);
-      sorted = c.size;
+  if (c.sorted) {
+    let cum = 0;
+    for (let i = 0; i < c.size; i++) {
+      cum += probs[ids[i]!]!;
+      if (cum >= p) {
+        c.size = i + 1;
+        return;
+      }
     }
-    cum += probs[ids[i]!]!;
-    if (cum >= p) {
-      keep = i + 1;
-      break;
+    return;
+  }
+  c.size = nucleusSize(ids, c.size, c.logits, probs, p);
+}
+
+const SMALL = 16;
+
+/**
+ * Rearrange ids[0, size) so that ids[0, m) are the m best-ranked tokens, for the smallest m whose
+ * probability mass reaches p (m = size if none does), and return m. Quickselect (Hoare
+ * partition, median-of-three) on rank, recursing into the side where the running mass
+ * crosses p; small ranges are insertion-sorted and scanned.
+ */
+function nucleusSize(ids: Int32Array, size: number, key: Float32Array, probs: Float64Array, p: number): number {
+  let lo = 0;
+  let hi = size;
+  let acc = 0; // mass of ids[0, lo), all ranked above ids[lo, hi)
+  while (hi - lo > SMALL) {
+    const j = partition(ids, lo, hi, key);
+    let upper = 0;
+    for (let q = lo; q <= j; q++) upper += probs[ids[q]!]!;
+    if (acc + upper >= p) hi = j + 1;
+    else {
+      acc += upper;
+      lo = j + 1;
     }
   }
-  c.size = keep;
-  c.sorted = true;
+  insertionSort(ids, lo, hi, key);
+  for (let i = lo; i < hi; i++) {
+    acc += probs[ids[i]!]!;
+    if (acc >= p) return i + 1;
+  }
+  return size;
 }
 
 /**
