@@ -205,9 +205,9 @@ test("summary counts parameters, tensors and bytes per dtype from the header", (
 test("opening a file reads the header, not the tensor data", async () => {
   await withTmp((dir) => {
     const path = join(dir, "big.safetensors");
-    // A 3 GiB tensor behind a tiny header, as a sparse file: opening it must not allocate or
-    // read the data (it could not hold it in one buffer anyway).
-    const n = 3 * 2 ** 28;
+    // A 1 GiB tensor behind a tiny header, as a sparse file: opening it must not allocate or
+    // read the data.
+    const n = 2 ** 28;
     const head = serializeSafetensors({ small: { dtype: "U8", shape: [8], data: new Uint8Array(8).fill(7) } });
     const json = `{"big":{"dtype":"F32","shape":[${n}],"data_offsets":[0,${4 * n}]},"small":{"dtype":"U8","shape":[8],"data_offsets":[${4 * n},${4 * n + 8}]}}`;
     const prefix = new Uint8Array(8);
@@ -279,6 +279,21 @@ test("compareUtf8 orders by code point like the reference's byte-wise name sort"
   assert.deepEqual(names.slice().sort(compareUtf8), ["a", "z.", "z.A", "z.\u00e9", "z.\ue000", "z.\u{1d465}"]);
   const bytewise = names.slice().sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   assert.deepEqual(names.slice().sort(compareUtf8), bytewise);
+});
+
+test("a file that shrinks after opening gives FILE_IO on read, not a crash", async () => {
+  await withTmp(async (dir) => {
+    const path = join(dir, "s.safetensors");
+    await writeSafetensors(path, { a: { dtype: "U8", shape: [4], data: new Uint8Array(4) }, b: { dtype: "U8", shape: [4], data: new Uint8Array(4) } });
+    const f = SafetensorsFile.open(path);
+    try {
+      truncateSync(path, f.size - 2);
+      assert.equal(f.tensorBytes("a").length, 4);
+      assert.throws(() => f.tensorBytes("b"), (e: unknown) => e instanceof GlassboxError && e.code === "FILE_IO");
+    } finally {
+      f.close();
+    }
+  });
 });
 
 test("opening a missing file is a typed error", () => {

@@ -28,7 +28,8 @@ export const SAFETENSORS_MAX_RANK = 64;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const QUOTE = 0x22, BACKSLASH = 0x5c, LBRACE = 0x7b, RBRACE = 0x7d, LBRACKET = 0x5b, RBRACKET = 0x5d;
 const COMMA = 0x2c, COLON = 0x3a, MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e, ZERO = 0x30, NINE = 0x39;
-const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: "\\", 0x2f: "/", 0x62: "\b", 0x66: "\f", 0x6e: "\n", 0x72: "\r", 0x74: "\t" };
+/** The one-letter escapes and the code point each stands for. */
+const ESCAPES: Record<number, number> = { 0x22: 0x22, 0x5c: 0x5c, 0x2f: 0x2f, 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09 };
 
 /** What the JSON header holds, tensor entries validated one by one (not yet against each other). */
 export interface ParsedHeaderJson {
@@ -60,7 +61,12 @@ class HeaderParser {
   /** Absolute file offset of json[0]. */
   private readonly base = 8;
 
-  constructor(private readonly b: Uint8Array, private readonly dataStart: number, private readonly dataLength: number) {}
+  /** The same bytes as a Buffer, for fast latin1 slicing of ASCII strings. */
+  private readonly buf: Buffer;
+
+  constructor(private readonly b: Uint8Array, private readonly dataStart: number, private readonly dataLength: number) {
+    this.buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  }
 
   private fail(code: string, message: string, at: number = this.pos): never {
     throw new GlassboxError(code, message, { offset: this.base + at });
@@ -142,44 +148,102 @@ class HeaderParser {
   /** A JSON string at the cursor (which must be on its opening quote). */
   private string(what: string): string {
     if (this.peek() !== QUOTE) this.fail("SAFETENSORS_BAD_JSON", `expected ${what} (a JSON string), found ${this.describe()}`);
-    const open = this.pos++;
+    const open = this.pos;
     const b = this.b;
-    let parts: string[] | undefined;
-    let seg = this.pos;
+    let ascii = true;
+    let p = open + 1;
     for (;;) {
-      if (this.pos >= b.length) this.fail("SAFETENSORS_BAD_JSON", "unterminated string", open);
-      const c = b[this.pos]!;
-      if (c === QUOTE) {
-        const last = this.decode(seg, this.pos);
-        this.pos++;
-        if (parts === undefined) return last;
-        parts.push(last);
-        return parts.join("");
+      if (p >= b.length) this.fail("SAFETENSORS_BAD_JSON", "unterminated string", open);
+      const c = b[p]!;
+      if (c === QUOTE || c === BACKSLASH) break;
+      if (c < 0x20) this.fail("SAFETENSORS_BAD_JSON", `control character 0x${c.toString(16).padStart(2, "0")} must be escaped inside a string`, p);
+      if (c >= 0x80) ascii = false;
+      p++;
+    }
+    if (b[p] === BACKSLASH) return this.escapedString(open, p);
+    this.pos = p + 1;
+    if (ascii) return this.buf.toString("latin1", open + 1, p);
+    try {
+      return strictUtf8.decode(b.subarray(open + 1, p));
+    } catch {
+      return this.fail("SAFETENSORS_BAD_UTF8", "the header is not valid UTF-8", this.firstInvalid(open + 1, p));
+    }
+  }
+
+  /**
+   * The rest of a string that has escapes, from its first backslash at `p`: the unescaped UTF-8
+   * goes to a scratch buffer (an escape never encodes longer than it is written), decoded once.
+   */
+  private escapedString(open: number, p: number): string {
+    const b = this.b;
+    let out = new Uint8Array(Math.max(64, 2 * (p - open)));
+    out.set(b.subarray(open + 1, p));
+    let n = p - open - 1;
+    for (;;) {
+      if (p >= b.length) this.fail("SAFETENSORS_BAD_JSON", "unterminated string", open);
+      const c = b[p]!;
+      if (c === QUOTE) break;
+      if (c < 0x20) this.fail("SAFETENSORS_BAD_JSON", `control character 0x${c.toString(16).padStart(2, "0")} must be escaped inside a string`, p);
+      if (n + 4 > out.length) {
+        const bigger = new Uint8Array(out.length * 2);
+        bigger.set(out.subarray(0, n));
+        out = bigger;
       }
-      if (c < 0x20) this.fail("SAFETENSORS_BAD_JSON", `control character 0x${c.toString(16).padStart(2, "0")} must be escaped inside a string`);
-      if (c === BACKSLASH) {
-        parts ??= [];
-        parts.push(this.decode(seg, this.pos));
-        parts.push(this.escape());
-        seg = this.pos;
+      if (c !== BACKSLASH) {
+        out[n++] = c;
+        p++;
         continue;
       }
-      this.pos++;
+      this.pos = p;
+      const cp = this.escape();
+      p = this.pos;
+      if (cp < 0x80) out[n++] = cp;
+      else if (cp < 0x800) {
+        out[n++] = 0xc0 | (cp >> 6);
+        out[n++] = 0x80 | (cp & 0x3f);
+      } else if (cp < 0x10000) {
+        out[n++] = 0xe0 | (cp >> 12);
+        out[n++] = 0x80 | ((cp >> 6) & 0x3f);
+        out[n++] = 0x80 | (cp & 0x3f);
+      } else {
+        out[n++] = 0xf0 | (cp >> 18);
+        out[n++] = 0x80 | ((cp >> 12) & 0x3f);
+        out[n++] = 0x80 | ((cp >> 6) & 0x3f);
+        out[n++] = 0x80 | (cp & 0x3f);
+      }
     }
-  }
-
-  private decode(from: number, to: number): string {
-    if (from === to) return "";
+    this.pos = p + 1;
     try {
-      return strictUtf8.decode(this.b.subarray(from, to));
+      return strictUtf8.decode(out.subarray(0, n));
     } catch {
-      const bad = firstInvalidUtf8(this.b, from, to);
-      return this.fail("SAFETENSORS_BAD_UTF8", "the header is not valid UTF-8", bad < 0 ? from : bad);
+      return this.fail("SAFETENSORS_BAD_UTF8", "the header is not valid UTF-8", this.firstInvalid(open + 1, p));
     }
   }
 
-  /** A backslash escape at the cursor; returns the text it stands for. */
-  private escape(): string {
+  /**
+   * The first ill-formed UTF-8 byte in the raw string text [from, to), looking only at the
+   * bytes between escapes (escapes were checked already and always yield well-formed UTF-8).
+   */
+  private firstInvalid(from: number, to: number): number {
+    const b = this.b;
+    let seg = from;
+    let i = from;
+    while (i < to) {
+      if (b[i] !== BACKSLASH) {
+        i++;
+        continue;
+      }
+      const bad = firstInvalidUtf8(b, seg, i);
+      if (bad >= 0) return bad;
+      i += b[i + 1] === 0x75 ? 6 : 2;
+      seg = i;
+    }
+    const bad = firstInvalidUtf8(b, seg, to);
+    return bad >= 0 ? bad : from;
+  }
+
+  /** A backslash escape at the cursor; returns the code point it stands for. */
+  private escape(): number {
     const start = this.pos;
     const c = this.at(this.pos + 1);
     const simple = ESCAPES[c];
@@ -187,18 +251,18 @@ class HeaderParser {
       this.pos += 2;
       return simple;
     }
-    if (c !== 0x75) this.fail("SAFETENSORS_BAD_JSON", `invalid escape '\\${c < 0 ? "" : String.fromCharCode(c)}' in a string`);
+    if (c !== 0x75) this.fail("SAFETENSORS_BAD_JSON", `invalid escape '\\${c < 0x21 || c > 0x7e ? "" : String.fromCharCode(c)}' in a string`);
     this.pos += 2;
     const u = this.hex4();
     if (u >= 0xdc00 && u <= 0xdfff) this.fail("SAFETENSORS_BAD_JSON", "lone low surrogate in a \\u escape", start);
-    if (u < 0xd800 || u > 0xdbff) return String.fromCharCode(u);
+    if (u < 0xd800 || u > 0xdbff) return u;
     if (this.peek() !== BACKSLASH || this.at(this.pos + 1) !== 0x75) {
       this.fail("SAFETENSORS_BAD_JSON", "high surrogate in a \\u escape is not followed by a low one", start);
     }
     this.pos += 2;
     const low = this.hex4();
     if (low < 0xdc00 || low > 0xdfff) this.fail("SAFETENSORS_BAD_JSON", "high surrogate in a \\u escape is not followed by a low one", start);
-    return String.fromCharCode(u, low);
+    return 0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00);
   }
 
   private hex4(): number {
@@ -217,11 +281,11 @@ class HeaderParser {
    * A JSON number at the cursor that must be a plain non-negative integer <= 2^53-1. A number
    * that is valid JSON but not such an integer fails with `code`; broken JSON with _BAD_JSON.
    */
-  private integer(code: string, what: string): number {
+  private integer(code: string, what: () => string): number {
     const start = this.pos;
     let p = start;
     const c0 = this.at(p);
-    if (c0 !== MINUS && !isDigit(c0)) this.fail(code, `${what} must be a non-negative integer, found ${this.describe()}`);
+    if (c0 !== MINUS && !isDigit(c0)) this.fail(code, `${what()} must be a non-negative integer, found ${this.describe()}`);
     const negative = c0 === MINUS;
     if (negative) p++;
     if (!isDigit(this.at(p))) this.fail("SAFETENSORS_BAD_JSON", `malformed number: expected a digit, found ${this.describe(p)}`, p);
@@ -246,18 +310,21 @@ class HeaderParser {
       exponent = true;
     }
     this.pos = p;
-    const text = p - start <= 24 ? String.fromCharCode(...this.b.subarray(start, p)) : `${String.fromCharCode(...this.b.subarray(start, start + 20))}...`;
+    const text = (): string => this.buf.toString("latin1", start, Math.min(p, start + 24)) + (p - start > 24 ? "..." : "");
     if (negative || fraction || exponent) {
-      this.fail(code, `${what} must be a non-negative integer without sign, fraction or exponent, found ${text}`, start);
+      this.fail(code, `${what()} must be a non-negative integer without sign, fraction or exponent, found ${text()}`, start);
     }
-    const v = intEnd - intStart <= 16 ? Number(String.fromCharCode(...this.b.subarray(intStart, intEnd))) : Infinity;
-    if (v > MAX_SAFE) this.fail(code, `${what} is ${text}, above 2^53-1`, start);
+    // Exact while at most 2^53; past it rounding is monotonic, so the check below still fires.
+    let v = 0;
+    if (intEnd - intStart > 16) v = Infinity;
+    else for (let i = intStart; i < intEnd; i++) v = v * 10 + (this.b[i]! - ZERO);
+    if (v > MAX_SAFE) this.fail(code, `${what()} is ${text()}, above 2^53-1`, start);
     return v;
   }
 
   /** `[int, int, ...]` with at most `maxLength` entries. */
-  private intArray(code: string, what: string, maxLength: number): number[] {
-    if (this.peek() !== LBRACKET) this.fail(code, `${what} must be an array of non-negative integers, found ${this.describe()}`);
+  private intArray(code: string, what: () => string, maxLength: number): number[] {
+    if (this.peek() !== LBRACKET) this.fail(code, `${what()} must be an array of non-negative integers, found ${this.describe()}`);
     this.pos++;
     const out: number[] = [];
     this.ws();
@@ -266,8 +333,9 @@ class HeaderParser {
       return out;
     }
     do {
-      if (out.length === maxLength) this.fail(code, `${what} has more than ${maxLength} entries`);
-      out.push(this.integer(code, `${what}[${out.length}]`));
+      if (out.length === maxLength) this.fail(code, `${what()} has more than ${maxLength} entries`);
+      const i = out.length;
+      out.push(this.integer(code, () => `${what()}[${i}]`));
     } while (this.next(RBRACKET));
     return out;
   }
@@ -299,9 +367,9 @@ class HeaderParser {
 
   private tensorEntry(name: string): SafetensorsTensorInfo {
     const entryAt = this.pos;
-    const q = quoteName(name);
+    const q = (): string => quoteName(name);
     if (this.peek() !== LBRACE) {
-      this.fail("SAFETENSORS_BAD_TENSOR_INFO", `the entry of tensor ${q} must be an object {dtype, shape, data_offsets}, found ${this.describe()}`);
+      this.fail("SAFETENSORS_BAD_TENSOR_INFO", `the entry of tensor ${q()} must be an object {dtype, shape, data_offsets}, found ${this.describe()}`);
     }
     this.pos++;
     let dtype: SafetensorsDtypeInfo | undefined;
@@ -309,41 +377,42 @@ class HeaderParser {
     let offsets: number[] | undefined;
     let shapeAt = entryAt;
     let offsetsAt = entryAt;
-    const fields = new Set<string>();
+    let fields = 0; // bit per field seen: 1 dtype, 2 shape, 4 data_offsets
     this.ws();
     if (this.peek() === RBRACE) this.pos++;
     else {
       do {
         const keyAt = this.pos;
         const key = this.string("a field name");
-        if (fields.has(key)) this.fail("SAFETENSORS_DUPLICATE_KEY", `field ${quoteName(key)} appears twice in the entry of tensor ${q}`, keyAt);
-        fields.add(key);
+        const bit = key === "dtype" ? 1 : key === "shape" ? 2 : key === "data_offsets" ? 4 : 0;
+        if (bit !== 0 && (fields & bit) !== 0) this.fail("SAFETENSORS_DUPLICATE_KEY", `field ${quoteName(key)} appears twice in the entry of tensor ${q()}`, keyAt);
+        fields |= bit;
         this.ws();
         this.expect(COLON, "':'");
         this.ws();
         if (key === "dtype") {
           const at = this.pos;
-          if (this.peek() !== QUOTE) this.fail("SAFETENSORS_BAD_DTYPE", `dtype of tensor ${q} must be a string, found ${this.describe()}`);
+          if (this.peek() !== QUOTE) this.fail("SAFETENSORS_BAD_DTYPE", `dtype of tensor ${q()} must be a string, found ${this.describe()}`);
           const s = this.string("a dtype");
           dtype = safetensorsDtypeInfo(s);
           if (dtype === undefined) {
-            this.fail("SAFETENSORS_BAD_DTYPE", `tensor ${q} has unknown dtype ${quoteName(s)} (known: ${SAFETENSORS_DTYPES.map((d) => d.name).join(" ")})`, at);
+            this.fail("SAFETENSORS_BAD_DTYPE", `tensor ${q()} has unknown dtype ${quoteName(s)} (known: ${SAFETENSORS_DTYPES.map((d) => d.name).join(" ")})`, at);
           }
         } else if (key === "shape") {
           shapeAt = this.pos;
-          shape = this.intArray("SAFETENSORS_BAD_SHAPE", `shape of tensor ${q}`, SAFETENSORS_MAX_RANK);
+          shape = this.intArray("SAFETENSORS_BAD_SHAPE", () => `shape of tensor ${q()}`, SAFETENSORS_MAX_RANK);
         } else if (key === "data_offsets") {
           offsetsAt = this.pos;
-          offsets = this.intArray("SAFETENSORS_BAD_OFFSETS", `data_offsets of tensor ${q}`, 2);
-          if (offsets.length !== 2) this.fail("SAFETENSORS_BAD_OFFSETS", `data_offsets of tensor ${q} must be [begin, end], found ${offsets.length} entries`, offsetsAt);
+          offsets = this.intArray("SAFETENSORS_BAD_OFFSETS", () => `data_offsets of tensor ${q()}`, 2);
+          if (offsets.length !== 2) this.fail("SAFETENSORS_BAD_OFFSETS", `data_offsets of tensor ${q()} must be [begin, end], found ${offsets.length} entries`, offsetsAt);
         } else {
-          this.fail("SAFETENSORS_BAD_TENSOR_INFO", `the entry of tensor ${q} has unknown field ${quoteName(key)} (allowed: dtype, shape, data_offsets)`, keyAt);
+          this.fail("SAFETENSORS_BAD_TENSOR_INFO", `the entry of tensor ${q()} has unknown field ${quoteName(key)} (allowed: dtype, shape, data_offsets)`, keyAt);
         }
       } while (this.next(RBRACE));
     }
     if (dtype === undefined || shape === undefined || offsets === undefined) {
       const missing = [dtype ? "" : "dtype", shape ? "" : "shape", offsets ? "" : "data_offsets"].filter(Boolean).join(", ");
-      return this.fail("SAFETENSORS_BAD_TENSOR_INFO", `the entry of tensor ${q} lacks ${missing}`, entryAt);
+      return this.fail("SAFETENSORS_BAD_TENSOR_INFO", `the entry of tensor ${q()} lacks ${missing}`, entryAt);
     }
     // Element count and byte size, refusing anything past 2^53-1 (a double stays exact below it,
     // and rounding is monotonic, so a product that really exceeds it is seen to exceed it).
@@ -351,19 +420,19 @@ class HeaderParser {
     if (nelements !== 0) {
       for (const d of shape) {
         nelements *= d;
-        if (nelements > MAX_SAFE) this.fail("SAFETENSORS_OVERFLOW", `shape [${shape.join(", ")}] of tensor ${q} has more than 2^53-1 elements`, shapeAt);
+        if (nelements > MAX_SAFE) this.fail("SAFETENSORS_OVERFLOW", `shape [${shape.join(", ")}] of tensor ${q()} has more than 2^53-1 elements`, shapeAt);
       }
     }
     const nbytes = nelements * dtype.size;
-    if (nbytes > MAX_SAFE) this.fail("SAFETENSORS_OVERFLOW", `tensor ${q} (${dtype.name} [${shape.join(", ")}]) needs more than 2^53-1 bytes`, shapeAt);
+    if (nbytes > MAX_SAFE) this.fail("SAFETENSORS_OVERFLOW", `tensor ${q()} (${dtype.name} [${shape.join(", ")}]) needs more than 2^53-1 bytes`, shapeAt);
     const begin = offsets[0]!;
     const end = offsets[1]!;
-    if (begin > end) this.fail("SAFETENSORS_BAD_OFFSETS", `data_offsets of tensor ${q} are [${begin}, ${end}]: begin is after end`, offsetsAt);
+    if (begin > end) this.fail("SAFETENSORS_BAD_OFFSETS", `data_offsets of tensor ${q()} are [${begin}, ${end}]: begin is after end`, offsetsAt);
     if (end > this.dataLength) {
-      this.fail("SAFETENSORS_BAD_OFFSETS", `data_offsets of tensor ${q} end at ${end}, past the ${this.dataLength}-byte data buffer`, offsetsAt);
+      this.fail("SAFETENSORS_BAD_OFFSETS", `data_offsets of tensor ${q()} end at ${end}, past the ${this.dataLength}-byte data buffer`, offsetsAt);
     }
     if (end - begin !== nbytes) {
-      this.fail("SAFETENSORS_SIZE_MISMATCH", `data_offsets of tensor ${q} span ${end - begin} bytes, but ${dtype.name} [${shape.join(", ")}] is ${nbytes} bytes`, offsetsAt);
+      this.fail("SAFETENSORS_SIZE_MISMATCH", `data_offsets of tensor ${q()} span ${end - begin} bytes, but ${dtype.name} [${shape.join(", ")}] is ${nbytes} bytes`, offsetsAt);
     }
     return { name, dtype: dtype.name, shape, dataOffsets: [begin, end], nelements, nbytes, offset: this.dataStart + begin };
   }

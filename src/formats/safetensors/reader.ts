@@ -7,6 +7,8 @@
  * After the per-entry checks of header-parser.ts, the data offsets, sorted by begin, must tile
  * the data buffer exactly: no overlap, no hole, nothing unindexed at the end (the spec forbids
  * holes so that a file cannot double as another format).
+ * Error offsets: header errors point at the offending JSON byte (8 + index in the header);
+ * SAFETENSORS_OVERLAP and SAFETENSORS_HOLE point at the data byte where the tiling breaks.
  */
 import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
@@ -47,7 +49,12 @@ export function parseSafetensorsHeader(src: SafetensorsByteSource): SafetensorsH
 
 /** Throws unless the tensors' [begin, end) ranges, sorted, cover [0, dataLength) exactly once. */
 function checkTiling(tensors: readonly SafetensorsTensorInfo[], dataStart: number, dataLength: number): void {
-  const order = tensors.slice().sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  const before = (a: SafetensorsTensorInfo, b: SafetensorsTensorInfo): number =>
+    a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1];
+  // Writers list tensors in data order, so the sort is usually skipped.
+  let sorted = true;
+  for (let i = 1; i < tensors.length && sorted; i++) sorted = before(tensors[i - 1]!, tensors[i]!) <= 0;
+  const order = sorted ? tensors : tensors.slice().sort(before);
   let pos = 0;
   let prev: SafetensorsTensorInfo | undefined;
   for (const t of order) {
