@@ -64,7 +64,11 @@ export class Cursor {
   u64(what: string): bigint { const i = this.need(8, what); this.pos += 8; return this.dv.getBigUint64(i, true); }
   i64(what: string): bigint { const i = this.need(8, what); this.pos += 8; return this.dv.getBigInt64(i, true); }
 
-  /** A u64 read as a JS number when it is below 2^53, else as Infinity (callers compare it with a bound). */
+  /**
+   * A u64 read exactly as a JS number when it is below 2^53, else as Infinity, so it is never
+   * rounded: every caller compares it with a bound far below 2^53 (the bytes left in the file).
+   * Cheaper than a BigInt per vocabulary string, and just as exact for that comparison.
+   */
   private u64Number(what: string): number {
     const i = this.need(8, what);
     this.pos += 8;

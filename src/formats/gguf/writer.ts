@@ -9,6 +9,7 @@
  * Numbers: f32/f64 scalars go through JS numbers, so a NaN scalar is written as the canonical
  * quiet NaN (typed-array values keep their exact bits).
  */
+import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
 import { writeFileAtomic } from "../../util/atomic-file.js";
 import { ByteWriter, checkTensor, encodeKv, encodeTensorInfo, type CheckedTensor } from "./encode.js";
@@ -131,7 +132,7 @@ function checkData(t: GgufTensorToWrite, nbytes: number, data: unknown): Uint8Ar
  */
 export function serializeGguf(g: GgufToWrite): Uint8Array {
   const layout = planGgufLayout(g);
-  if (layout.totalSize > 2 ** 32) throw new GlassboxError("GGUF_TOO_LARGE", `a ${layout.totalSize}-byte file cannot be built in memory; use writeGgufFile`);
+  if (layout.totalSize > bufferConstants.MAX_LENGTH) throw new GlassboxError("GGUF_TOO_LARGE", `a ${layout.totalSize}-byte file cannot be built in memory; use writeGgufFile`);
   const out = new Uint8Array(layout.totalSize);
   out.set(layout.header, 0);
   g.tensors.forEach((t, i) => {
