@@ -17,6 +17,7 @@
  * never builds a general JSON tree: a hostile 100 MB header cannot nest deeply or allocate
  * more than the tensor entries it really describes.
  */
+import { Buffer } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
 import { SAFETENSORS_DTYPES, safetensorsDtypeInfo, type SafetensorsDtypeInfo } from "./dtypes.js";
 import type { SafetensorsTensorInfo } from "./types.js";
