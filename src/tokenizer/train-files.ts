@@ -53,15 +53,24 @@ export interface TrainFilesSummary {
 const MAYBE_SPACE = /[\s\u0085]/u;
 
 /**
- * Splits `text` into pieces of about `target` UTF-16 units, each cut right after a "\n" that is
- * followed by a non-space character: there GPT-2's pre-tokenizer ends a word anyway, so counting
- * the pieces one by one gives the same words as counting the whole text.
+ * True when `text` may be cut before index `c`: text[c-1] is a "\n" with non-space characters on
+ * both sides. GPT-2's pre-tokenizer makes that "\n" a word of its own, so the words on either side
+ * are the same whether the text is cut there or not.
+ */
+function isCutPoint(text: string, c: number): boolean {
+  return c >= 2 && c < text.length && text.charCodeAt(c - 1) === 10 &&
+    !MAYBE_SPACE.test(text[c - 2]!) && !MAYBE_SPACE.test(text[c]!);
+}
+
+/**
+ * Splits `text` into pieces of about `target` UTF-16 units, cut only at isCutPoint positions, so
+ * counting the pieces one by one gives the same words as counting the whole text.
  */
 export function* chunkAtLineStarts(text: string, target: number): Generator<string> {
   let start = 0;
   while (start < text.length) {
     let cut = Math.min(text.length, start + target);
-    while (cut < text.length && !(text.charCodeAt(cut - 1) === 10 && !MAYBE_SPACE.test(text[cut]!))) cut++;
+    while (cut < text.length && !isCutPoint(text, cut)) cut++;
     yield text.slice(start, cut);
     start = cut;
   }
@@ -69,7 +78,7 @@ export function* chunkAtLineStarts(text: string, target: number): Generator<stri
 
 /**
  * Cuts the corpus (files in order) at `1 - holdOut` of its length, moved forward to a line start
- * (see chunkAtLineStarts). Returns the training texts and the held-out text.
+ * (see isCutPoint; to the file's end if there is none). Returns the training texts and the held-out text.
  */
 export function splitHoldOut(texts: readonly string[], holdOut: number): { train: string[]; heldOut: string } {
   const total = texts.reduce((n, t) => n + t.length, 0);
@@ -88,7 +97,7 @@ export function splitHoldOut(texts: readonly string[], holdOut: number): { train
       continue;
     }
     let c = cut;
-    while (c < t.length && c > 0 && !(t.charCodeAt(c - 1) === 10 && !MAYBE_SPACE.test(t[c]!))) c++;
+    while (c < t.length && c > 0 && !isCutPoint(t, c)) c++;
     train.push(t.slice(0, c));
     held.push(t.slice(c));
     cut = -1;
