@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { GlassboxError } from "../../src/errors.js";
 import {
-  GgmlType, GgufFile, GgufValueType, ggufArray, ggufToWrite, kv, serializeGguf, type ByteSource,
+  GgmlType, GgufFile, GgufValueType, ggufArray, ggufToWrite, kv, serializeGguf, type GgufByteSource,
 } from "../../src/formats/gguf/index.js";
 import { readVector } from "../helpers/vectors.js";
 
@@ -75,7 +75,7 @@ function mutate(src: Uint8Array, headerEnd: number, rnd: () => number): Uint8Arr
   return b;
 }
 
-function copyingSource(bytes: Uint8Array): ByteSource {
+function copyingSource(bytes: Uint8Array): GgufByteSource {
   return { size: bytes.length, read: (o, l) => bytes.slice(o, o + l), readCopy: (o, l) => bytes.slice(o, o + l), close() {} };
 }
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GgmlType, GgufFile, kv, planGgufLayout, type ByteSource, type GgufTensorToWrite } from "../../src/formats/gguf/index.js";
+import { GgmlType, GgufFile, kv, planGgufLayout, type GgufByteSource, type GgufTensorToWrite } from "../../src/formats/gguf/index.js";
 import { FileSource } from "../../src/formats/gguf/source.js";
 
 test("a 5 GB sparse GGUF opens reading only its header", () => {
@@ -35,7 +35,7 @@ test("a 5 GB sparse GGUF opens reading only its header", () => {
 
     let bytesRead = 0, reads = 0;
     const src = FileSource.open(path);
-    const counting: ByteSource = {
+    const counting: GgufByteSource = {
       size: src.size,
       read: (o, l) => { bytesRead += l; reads++; return src.read(o, l); },
       readCopy: (o, l) => { bytesRead += l; reads++; return src.readCopy(o, l); },

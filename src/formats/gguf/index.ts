@@ -5,4 +5,4 @@ export * from "./writer.js";
 export * from "./kv.js";
 export * from "./strings.js";
 export * from "./tensor-view.js";
-export type { ByteSource } from "./source.js";
+export type { ByteSource as GgufByteSource } from "./source.js";

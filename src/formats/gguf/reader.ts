@@ -13,7 +13,7 @@ import { GlassboxError } from "../../errors.js";
 import { Cursor } from "./cursor.js";
 import { ggmlTypeInfo } from "./ggml-types.js";
 import { BufferSource, FileSource, type ByteSource } from "./source.js";
-import { tensorView, type GgmlTensorData } from "./tensor-view.js";
+import { ggmlTensorView, type GgmlTensorData } from "./tensor-view.js";
 import {
   GGUF_VALUE_TYPE_NAMES, GgufValueType, type GgufArray, type GgufHeader, type GgufKV, type GgufTensorInfo, type GgufValue,
 } from "./types.js";
@@ -190,7 +190,6 @@ function checkAlignment(kv: GgufKV | undefined, at: number): number {
 /** Parses a GGUF header (KVs and tensor infos) from a byte source. Throws GlassboxError on any defect. */
 export function parseGgufHeader(src: ByteSource): GgufHeader {
   const c = new Cursor(src);
-  if (src.size < 4) c.take(4, "magic");
   const magic = c.u32("magic");
   if (magic !== GGUF_MAGIC) throw new GlassboxError("GGUF_BAD_MAGIC", "not a GGUF file (bad magic)", { offset: 0 });
   const version = c.u32("version");
@@ -328,7 +327,7 @@ export class GgufFile {
    */
   tensorData(t: GgufTensorInfo | string): GgmlTensorData {
     const info = this.info(t);
-    return tensorView(info.type, this.tensorBytes(info));
+    return ggmlTensorView(info.type, this.tensorBytes(info));
   }
 
   /** Releases the file descriptor (if any). Safe to call twice. */

@@ -7,7 +7,7 @@
 import { GlassboxError } from "../../errors.js";
 import { GgmlType } from "./ggml-types.js";
 
-/** What tensorView() returns for each family of ggml types. */
+/** What ggmlTensorView() returns for each family of ggml types. */
 export type GgmlTensorData =
   | Float32Array | Float64Array | Uint16Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array;
 
@@ -16,7 +16,7 @@ export type GgmlTensorData =
  * `type`. No copy when the bytes are suitably aligned in memory; otherwise one copy.
  * Throws GlassboxError `GGUF_BAD_TENSOR_SIZE` when the length is not a multiple of the element size.
  */
-export function tensorView(type: number, bytes: Uint8Array): GgmlTensorData {
+export function ggmlTensorView(type: number, bytes: Uint8Array): GgmlTensorData {
   const make = <T>(size: number, C: new (b: ArrayBufferLike, o: number, n: number) => T): T => {
     if (bytes.byteLength % size !== 0) {
       throw new GlassboxError("GGUF_BAD_TENSOR_SIZE", `${bytes.byteLength} bytes is not a whole number of ${size}-byte elements`);
