@@ -1,0 +1,191 @@
+/**
+ * SentencePiece-style BPE ("llama" vocabularies), as llama.cpp's `llm_tokenizer_spm_session`
+ * (src/llama-vocab.cpp) runs it:
+ *
+ * 1. The text (spaces already escaped to U+2581 by the caller) starts as one symbol per code point.
+ * 2. Every adjacent pair whose concatenation is a vocabulary token is a candidate; repeatedly
+ *    merge the candidate with the highest token score (ties: leftmost), then add the candidates
+ *    the merge created.
+ * 3. Each final symbol is its token; a symbol that is no token (a code point outside the
+ *    vocabulary) becomes its UTF-8 bytes as byte tokens <0xNN> ("byte fallback").
+ *
+ * Instead of building and hashing strings for each candidate, every symbol carries an id (its
+ * token id, or for single code points that are not tokens a private id) and a PairTable maps
+ * (left id, right id) to the merged token, precomputed from every split of every token. Since
+ * every symbol is always a token or one code point, this finds exactly the pairs llama.cpp does.
+ */
+import { GlassboxError } from "../errors.js";
+import { BigramQueue, IdBuffer, PairTable } from "./merge-queue.js";
+import { putUtf8 } from "./unicode.js";
+import { TOKEN_NULL, type Vocab } from "./vocab.js";
+
+/** Symbol id of a code point that appears in no token at all. */
+const NO_SYMBOL = -1;
+
+export class SpmEncoder {
+  private pairs: PairTable | undefined;
+  /** Symbol id per BMP code point (token id, private id >= vocab size, or NO_SYMBOL). */
+  private charSymBmp = new Int32Array(0);
+  private charSymAstral = new Map<number, number>();
+  private readonly byteTokens = new Int32Array(256);
+  private readonly queue = new BigramQueue();
+  // per-call symbol arrays, grown as needed
+  private symId = new Int32Array(0);
+  private symLen = new Int32Array(0);
+  private symPrev = new Int32Array(0);
+  private symNext = new Int32Array(0);
+  private symStart = new Int32Array(0);
+  private cps = new Int32Array(0);
+
+  constructor(private readonly vocab: Vocab) {
+    for (let b = 0; b < 256; b++) {
+      const hex = b.toString(16).toUpperCase().padStart(2, "0");
+      let id = vocab.textToToken(`<0x${hex}>`);
+      // llama.cpp falls back to the byte itself as a token; a byte >= 0x80 alone is not UTF-8,
+      // so the GGUF reader hands it to us as the lone surrogate U+DC80+byte
+      if (id === TOKEN_NULL) id = vocab.textToToken(String.fromCharCode(b < 0x80 ? b : 0xdc00 + b));
+      this.byteTokens[b] = id;
+    }
+  }
+
+  private charSym(cp: number): number {
+    if (cp < 0x10000) return this.charSymBmp[cp]!;
+    return this.charSymAstral.get(cp) ?? NO_SYMBOL;
+  }
+
+  /** Builds the (left, right) -> merged token table on first use. */
+  private build(): PairTable {
+    const v = this.vocab;
+    const n = v.size;
+    this.charSymBmp = new Int32Array(0x10000).fill(NO_SYMBOL);
+    let nextPrivate = n;
+    const setChar = (cp: number, id: number): void => {
+      if (cp < 0x10000) this.charSymBmp[cp] = id;
+      else this.charSymAstral.set(cp, id);
+    };
+    // single-code-point tokens first, then private ids for code points only seen inside tokens
+    const split: number[][] = new Array(n);
+    for (let id = 0; id < n; id++) {
+      const cps: number[] = [];
+      for (const ch of v.tokens[id]!) cps.push(ch.codePointAt(0)!);
+      split[id] = cps;
+      if (cps.length === 1) setChar(cps[0]!, id);
+    }
+    for (let id = 0; id < n; id++) {
+      for (const cp of split[id]!) if (this.charSym(cp) === NO_SYMBOL) setChar(cp, nextPrivate++);
+    }
+    let pairsCount = 0;
+    for (let id = 0; id < n; id++) pairsCount += Math.max(0, split[id]!.length - 1);
+    const table = new PairTable(pairsCount);
+    for (let id = 0; id < n; id++) {
+      const cps = split[id]!;
+      if (cps.length < 2) continue;
+      const text = v.tokens[id]!;
+      let unit = 0;
+      for (let k = 1; k < cps.length; k++) {
+        unit += cps[k - 1]! > 0xffff ? 2 : 1;
+        const left = k === 1 ? this.charSym(cps[0]!) : v.textToToken(text.slice(0, unit));
+        if (left === TOKEN_NULL) continue;
+        const right = k === cps.length - 1 ? this.charSym(cps[k]!) : v.textToToken(text.slice(unit));
+        if (right === TOKEN_NULL) continue;
+        table.insert(left, right, id, 0);
+      }
+    }
+    this.pairs = table;
+    return table;
+  }
+
+  private ensure(n: number): void {
+    if (this.symId.length >= n) return;
+    const cap = Math.max(n, this.symId.length * 2, 64);
+    this.symId = new Int32Array(cap);
+    this.symLen = new Int32Array(cap);
+    this.symPrev = new Int32Array(cap);
+    this.symNext = new Int32Array(cap);
+    this.symStart = new Int32Array(cap);
+    this.cps = new Int32Array(cap);
+  }
+
+  /**
+   * Tokenizes `text` (whitespace already escaped, prefix space already added) and appends the
+   * ids to `out`. Throws TOKENIZER_NO_BYTE_TOKEN if a byte needs a fallback token the vocabulary
+   * lacks and it has no UNK token.
+   */
+  encode(text: string, out: IdBuffer): void {
+    const pairs = this.pairs ?? this.build();
+    this.ensure(text.length);
+    const { symId, symLen, symPrev, symNext, symStart, cps, queue } = this;
+    const scores = this.vocab.scores;
+    // 1. one symbol per code point
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        }
+      }
+      cps[n] = c;
+      symStart[n] = n;
+      symId[n] = this.charSym(c);
+      symLen[n] = 1;
+      symPrev[n] = n - 1;
+      symNext[n] = n + 1;
+      n++;
+    }
+    if (n === 0) return;
+    symNext[n - 1] = -1;
+    // 2. merge best-scored pairs
+    queue.clear();
+    const tryAdd = (l: number, r: number): void => {
+      if (l < 0 || r < 0) return;
+      const a = symId[l]!;
+      const b = symId[r]!;
+      if (a < 0 || b < 0) return;
+      const s = pairs.find(a, b);
+      if (s < 0) return;
+      const tok = pairs.v0(s);
+      queue.push(-scores[tok]!, l, r, symLen[l]! + symLen[r]!, tok);
+    };
+    for (let i = 1; i < n; i++) tryAdd(i - 1, i);
+    while (queue.length > 0) {
+      queue.pop();
+      const l = queue.popLeft;
+      const r = queue.popRight;
+      const ll = symLen[l]!;
+      const rl = symLen[r]!;
+      if (ll === 0 || rl === 0 || ll + rl !== queue.popSize) continue;
+      symLen[l] = ll + rl;
+      symLen[r] = 0;
+      symId[l] = queue.popValue;
+      const nx = symNext[r]!;
+      symNext[l] = nx;
+      if (nx >= 0) symPrev[nx] = l;
+      tryAdd(symPrev[l]!, l);
+      tryAdd(l, nx);
+    }
+    // 3. emit tokens, byte fallback for unknown code points
+    const nVocab = this.vocab.size;
+    const tmp = new Uint8Array(4);
+    for (let i = 0; i !== -1; i = symNext[i]!) {
+      const id = symId[i]!;
+      if (id >= 0 && id < nVocab) {
+        out.push(id);
+        continue;
+      }
+      // not a token: a single code point
+      const nb = putUtf8(cps[symStart[i]!]!, tmp, 0);
+      for (let k = 0; k < nb; k++) out.push(this.byteToken(tmp[k]!));
+    }
+  }
+
+  /** llama.cpp byte_to_token for SPM: <0xNN>, else the byte itself, else (our choice) UNK. */
+  byteToken(b: number): number {
+    const id = this.byteTokens[b]!;
+    if (id !== TOKEN_NULL) return id;
+    if (this.vocab.unk !== TOKEN_NULL) return this.vocab.unk;
+    throw new GlassboxError("TOKENIZER_NO_BYTE_TOKEN", `vocabulary has no token for byte 0x${b.toString(16).padStart(2, "0")} and no UNK token`);
+  }
+}
