@@ -66,6 +66,6 @@ function printSummary(s: FileSummary & { sha256?: string }): void {
   else printTable(["type", "tensors", "parameters", "bytes"], s.quantizationMix.map((m) => [m.type, String(m.tensors), formatCount(m.parameters), formatBytes(m.bytes)]));
   if (s.tensors) {
     process.stdout.write("\ntensors:\n");
-    printTable(["name", "type", "shape (ggml ne)", "bytes"], s.tensors.map((t) => [t.name, t.type, t.ne.join(" x "), String(t.bytes)]));
+    printTable(["name", "type", s.format === "gguf" ? "shape (ggml ne, row length first)" : "shape (row-major)", "bytes"], s.tensors.map((t) => [t.name, t.type, t.ne.join(" x "), String(t.bytes)]));
   }
 }

@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { GlassboxError } from "../errors.js";
 import { GgufFile, GGUF_MAGIC } from "./gguf/reader.js";
 import { summarizeGguf, type ModelSummary } from "./inspect-gguf.js";
+import { SafetensorsFile, summarizeSafetensors } from "./safetensors/index.js";
 
 /** Summary of a safetensors file. */
 export interface SafetensorsFileSummary {
@@ -16,6 +17,7 @@ export interface SafetensorsFileSummary {
   metadata: Record<string, string>;
   quantizationMix: { type: string; tensors: number; bytes: number; parameters: number }[];
   fileSize: number;
+  /** Per-tensor rows; for safetensors `ne` holds the row-major shape (outermost first), as the file stores it. */
   tensors?: { name: string; type: string; ne: number[]; parameters: number; bytes: number; offset: number }[];
 }
 
@@ -48,7 +50,23 @@ export function inspectFile(path: string, opts: { tensors?: boolean } = {}): Fil
     }
   }
   if (kind === "safetensors") {
-    throw new GlassboxError("UNKNOWN_FORMAT", `${path}: safetensors support is not built yet`);
+    const f = SafetensorsFile.open(path);
+    try {
+      const s = summarizeSafetensors(f);
+      return {
+        format: "safetensors",
+        parameters: s.parameterCount,
+        tensorCount: s.tensorCount,
+        metadata: { ...(s.metadata ?? {}) },
+        quantizationMix: s.dtypes.map((d) => ({ type: d.dtype, tensors: d.tensors, bytes: d.bytes, parameters: d.parameters })),
+        fileSize: s.fileBytes,
+        ...(opts.tensors
+          ? { tensors: f.tensors.map((t) => ({ name: t.name, type: t.dtype, ne: [...t.shape], parameters: t.nelements, bytes: t.nbytes, offset: t.offset })) }
+          : {}),
+      };
+    } finally {
+      f.close();
+    }
   }
   throw new GlassboxError("UNKNOWN_FORMAT", `${path} is neither GGUF (magic "GGUF") nor safetensors`, { offset: 0 });
 }
