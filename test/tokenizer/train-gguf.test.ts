@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GgufFile } from "../../src/formats/gguf/index.js";
+import { Tokenizer } from "../../src/tokenizer/index.js";
 import { trainBpe } from "../../src/tokenizer/train.js";
 import { ByteLevelBpeEncoder } from "../../src/tokenizer/train-encode.js";
 import { readByteLevelBpeVocab, serializeTrainedBpeGguf, writeTrainedBpeGguf } from "../../src/tokenizer/train-gguf.js";
@@ -58,6 +59,16 @@ test("reference encoder reproduces the upstream GPT-2 tokenizer cases (46) on ll
   });
   assert.equal(same, 46);
   console.log(`gpt-2 vocab: ${same}/46 cases identical to the upstream tokenizer output`);
+});
+
+test("the project's Tokenizer loads the trained GGUF and encodes as the reference encoder", () => {
+  const t = Tokenizer.fromGguf(GgufFile.fromBytes(serializeTrainedBpeGguf(model)));
+  assert.equal(t.model, "gpt2");
+  assert.equal(t.vocabSize, model.tokens.length);
+  const e = new ByteLevelBpeEncoder(model.tokens, model.merges);
+  for (const text of [held, "ünïcödé 日本語 😀  x\u0085y", " 's 'RE\n\n\t "]) {
+    assert.deepEqual(t.encode(text, { addSpecial: false }), e.encode(text));
+  }
 });
 
 test("llama.cpp (node-llama-cpp) loads the trained vocab-only GGUF and tokenizes identically", async () => {
