@@ -87,6 +87,14 @@ test("tool messages, tool calls and content parts", () => {
       "<|im_start|>assistant\n\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call><|im_end|>\n" +
       "<|im_start|>tool\n{\"temp\": 21}<|im_end|>\n<|im_start|>assistant\n",
   );
+  // OpenAI sends arguments as a JSON string: written as is.
+  assert.equal(
+    applyBuiltinChatTemplate("chatml", {
+      messages: [{ role: "assistant", content: "", tool_calls: [{ type: "function", function: { name: "f", arguments: "{\"x\": 1}" } }] }],
+      addGenerationPrompt: false,
+    }),
+    "<|im_start|>assistant\n\n<tool_call>\n{\"name\": \"f\", \"arguments\": {\"x\": 1}}\n</tool_call><|im_end|>\n",
+  );
   // Families without a tool role render the result as a user turn.
   assert.equal(
     applyBuiltinChatTemplate("vicuna", { messages: msgs }),

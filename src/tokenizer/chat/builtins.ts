@@ -11,7 +11,8 @@
  * - Message text is `content` when a string, or the concatenated `text` parts when a list.
  * - Families with no tool role (llama2, mistral, deepseek, vicuna, alpaca) render a `tool`
  *   message as a user turn; the others print the role name as given.
- * - chatml writes an assistant's `tool_calls` as Hermes-style `<tool_call>` JSON blocks.
+ * - chatml writes an assistant's `tool_calls` as Hermes-style `<tool_call>` JSON blocks (`arguments`
+ *   as given when a JSON string, else serialized).
  */
 import { GlassboxError } from "../../errors.js";
 
@@ -28,7 +29,8 @@ const CHATML = String.raw`{%- for m in messages -%}
 {%- if m.tool_calls is defined and m.tool_calls -%}
 {%- for c in m.tool_calls -%}
 {%- set f = c.function if c.function is defined else c -%}
-{{- '\n<tool_call>\n{"name": ' + (f.name | tojson) + ', "arguments": ' + (f.arguments | tojson) + '}\n</tool_call>' -}}
+{%- set args = f.arguments if f.arguments is string else (f.arguments | tojson) -%}
+{{- '\n<tool_call>\n{"name": ' + (f.name | tojson) + ', "arguments": ' + args + '}\n</tool_call>' -}}
 {%- endfor -%}
 {%- endif -%}
 {{- '<|im_end|>\n' -}}
