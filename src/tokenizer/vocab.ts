@@ -84,6 +84,10 @@ const ID_KEYS: ReadonlyArray<readonly [SpecialIdName, string]> = [
 ];
 
 // Token texts llama.cpp recognises (llama-vocab.cpp, load): the first match wins for each id.
+// The end-of-generation list leaves out "</s>", which newer llama.cpp adds (for PaddleOCR): it
+// would turn Phi-3's USER_DEFINED "</s>" into a CONTROL token and change how Phi-3 text is
+// tokenized compared with the llama.cpp that made the shared vectors. Models whose EOS is "</s>"
+// still stop on it, as their EOS.
 const EOT_TEXTS = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>",
   "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>"];
 const EOM_TEXTS = ["<|eom_id|>"];
@@ -94,7 +98,7 @@ const FIM_PAD_TEXTS = ["<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"
 const FIM_REP_TEXTS = ["<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"];
 const FIM_SEP_TEXTS = ["<|file_sep|>"];
 const EOG_TEXTS = new Set(["<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
-  "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>",
+  "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>",
   "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~["]);
 
 /**
