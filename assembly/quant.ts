@@ -1,7 +1,7 @@
 // Activation quantization (Q8_0 with AVX2 rounding, Q8_K) and mat-muls on quantized weights.
 // The integer block sums are exact and the float steps are the same f32 operations, in the
 // same order, as src/kernels/ref/matmul.ts, so results match the reference bit for bit.
-import { f32_to_half, half_to_f32, hsum_i32, split_start } from "./common";
+import { f32_to_half, half_to_f32, halves_to_f32x4, hsum_i32, madd, reduce4_i32, split_start } from "./common";
 
 // ---------------------------------------------------------------------------------------------
 // Activation layouts (per token row of n elements, nb blocks), `stride` bytes apart:
@@ -104,20 +104,6 @@ function half_to_f32_full(h: u32): f32 {
 }
 
 // @ts-ignore: decorator
-@inline function dot_q8_0_row(w: usize, a: usize, nb: i32): f32 {
-  const ad = a + (<usize>nb << 5);
-  let s: f32 = 0;
-  for (let b = 0; b < nb; b++) {
-    const p = w + <usize>b * 34;
-    const q = a + (<usize>b << 5);
-    const acc = i32x4.add(i32x4.add(dot8(p + 2, q), dot8(p + 10, q + 8)), i32x4.add(dot8(p + 18, q + 16), dot8(p + 26, q + 24)));
-    const dd = half_to_f32(load<u16>(p)) * load<f32>(ad + (<usize>b << 2));
-    s += <f32>hsum_i32(acc) * dd;
-  }
-  return s;
-}
-
-// @ts-ignore: decorator
 @inline function dot16_u4(q: v128, a: usize): v128 {
   // q: 16 values 0..15 (i8 lanes); a: 16 activations
   return i32x4.add(
@@ -132,23 +118,70 @@ function half_to_f32_full(h: u32): f32 {
     i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q), v128.load8x8_s(a, 8)));
 }
 
+// Q8_0 / Q4_0 rows: blocks are reduced four at a time; block b's f32 term f32(sumi)*(dw*da)
+// goes to lane b%4 and the row result is (l0 + l1) + (l2 + l3), the order ref/matmul.ts defines.
+
+/** Unreduced i32x4 whose lane sum is Σ w*a over one Q8_0 block. */
 // @ts-ignore: decorator
-@inline function dot_q4_0_row(w: usize, a: usize, nb: i32): f32 {
-  const ad = a + (<usize>nb << 5);
-  const m4 = i8x16.splat(0x0f);
-  const e8 = i8x16.splat(8);
-  let s: f32 = 0;
-  for (let b = 0; b < nb; b++) {
-    const p = w + <usize>b * 18;
-    const q = a + (<usize>b << 5);
-    const v = v128.load(p + 2);
-    const lo = i8x16.sub(v128.and(v, m4), e8);
-    const hi = i8x16.sub(i8x16.shr_u(v, 4), e8);
-    const acc = i32x4.add(dot16_s(lo, q), dot16_s(hi, q + 16));
-    const dd = half_to_f32(load<u16>(p)) * load<f32>(ad + (<usize>b << 2));
-    s += <f32>hsum_i32(acc) * dd;
+@inline function bdot_q8_0(p: usize, q: usize): v128 {
+  return i32x4.add(i32x4.add(dot8(p + 2, q), dot8(p + 10, q + 8)), i32x4.add(dot8(p + 18, q + 16), dot8(p + 26, q + 24)));
+}
+
+/** Unreduced i32x4 whose lane sum is Σ nibble*a over one Q4_0 block (nibbles unsigned 0..15). */
+// @ts-ignore: decorator
+@inline function bdot_q4_0(p: usize, q: usize): v128 {
+  const v = v128.load(p + 2);
+  const lo = v128.and(v, i8x16.splat(0x0f));
+  const hi = i8x16.shr_u(v, 4);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // nibbles are 0..15, inside the i7 operand's deterministic range
+    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(q), lo, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(q, 16), hi, i32x4.splat(0)));
   }
-  return s;
+  return i32x4.add(dot16_u4(lo, q), dot16_u4(hi, q + 16));
+}
+
+/** The four d_w halves of blocks at p, p+bs, p+2bs, p+3bs (scale at offset `off`) as f32x4. */
+// @ts-ignore: decorator
+@inline function scales4(p: usize, bs: usize, off: usize): v128 {
+  let h = i32x4.splat(<i32>load<u16>(p + off));
+  h = i32x4.replace_lane(h, 1, <i32>load<u16>(p + bs + off));
+  h = i32x4.replace_lane(h, 2, <i32>load<u16>(p + 2 * bs + off));
+  h = i32x4.replace_lane(h, 3, <i32>load<u16>(p + 3 * bs + off));
+  return halves_to_f32x4(h);
+}
+
+// @ts-ignore: decorator
+@inline function dot_q80_q40_row(w: usize, a: usize, nb: i32, q4: bool): f32 {
+  const ad = a + (<usize>nb << 5);
+  const asum = ad + (<usize>nb << 2);
+  const bs: usize = q4 ? 18 : 34;
+  let acc = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const p = w + <usize>b * bs;
+    const q = a + (<usize>b << 5);
+    let si: v128;
+    if (q4) {
+      si = reduce4_i32(bdot_q4_0(p, q), bdot_q4_0(p + bs, q + 32), bdot_q4_0(p + 2 * bs, q + 64), bdot_q4_0(p + 3 * bs, q + 96));
+      si = i32x4.sub(si, i32x4.shl(v128.load(asum + (<usize>b << 2)), 3)); // Σ(n-8)a = Σ n·a − 8·Σa
+    } else {
+      si = reduce4_i32(bdot_q8_0(p, q), bdot_q8_0(p + bs, q + 32), bdot_q8_0(p + 2 * bs, q + 64), bdot_q8_0(p + 3 * bs, q + 96));
+    }
+    const dd = f32x4.mul(scales4(p, bs, 0), v128.load(ad + (<usize>b << 2)));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(si), dd));
+  }
+  let s0 = f32x4.extract_lane(acc, 0), s1 = f32x4.extract_lane(acc, 1), s2 = f32x4.extract_lane(acc, 2), s3 = f32x4.extract_lane(acc, 3);
+  for (; b < nb; b++) {
+    const p = w + <usize>b * bs;
+    const q = a + (<usize>b << 5);
+    let sumi: i32;
+    if (q4) sumi = hsum_i32(bdot_q4_0(p, q)) - (load<i32>(asum + (<usize>b << 2)) << 3);
+    else sumi = hsum_i32(bdot_q8_0(p, q));
+    const t = <f32>sumi * (half_to_f32(load<u16>(p)) * load<f32>(ad + (<usize>b << 2)));
+    const lane = b & 3;
+    if (lane == 0) s0 += t; else if (lane == 1) s1 += t; else s2 += t;
+  }
+  return (s0 + s1) + (s2 + s3);
 }
 
 // @ts-ignore: decorator
@@ -234,20 +267,13 @@ function half_to_f32_full(h: u32): f32 {
     const h0 = v128.load16x4_u(w + (<usize>i << 1));
     const h1 = v128.load16x4_u(w + (<usize>i << 1), 8);
     const px = x + (<usize>i << 2);
-    a0 = f32x4.add(a0, f32x4.mul(halves_f32(h0), v128.load(px)));
-    a1 = f32x4.add(a1, f32x4.mul(halves_f32(h1), v128.load(px, 16)));
+    a0 = madd(halves_to_f32x4(h0), v128.load(px), a0);
+    a1 = madd(halves_to_f32x4(h1), v128.load(px, 16), a1);
   }
   const v = f32x4.add(a0, a1);
   let s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
   for (; i < n; i++) s += half_to_f32(load<u16>(w + (<usize>i << 1))) * load<f32>(x + (<usize>i << 2));
   return s;
-}
-
-// @ts-ignore: decorator
-@inline function halves_f32(u: v128): v128 {
-  const mag = i32x4.shl(v128.and(u, i32x4.splat(0x7fff)), 13);
-  const sign = i32x4.shl(v128.and(u, i32x4.splat(0x8000)), 16);
-  return v128.or(f32x4.mul(mag, f32x4.splat(reinterpret<f32>(0x77800000))), sign);
 }
 
 // ----- mat-muls: out [nTok][nOut] = act x W^T; thread ith of nth takes a range of weight rows -----
@@ -267,8 +293,8 @@ export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, 
       for (let t = t0; t < t1; t++) {
         const a = act + <usize>t * <usize>stride;
         let v: f32;
-        if (kind == 0) v = dot_q8_0_row(wr, a, n >> 5);
-        else if (kind == 1) v = dot_q4_0_row(wr, a, n >> 5);
+        if (kind == 0) v = dot_q80_q40_row(wr, a, n >> 5, false);
+        else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true);
         else if (kind == 2) v = dot_q4_k_row(wr, a, n >> 8, n);
         else if (kind == 3) v = dot_q6_k_row(wr, a, n >> 8, n);
         else v = dot_f16_row(wr, a, n);

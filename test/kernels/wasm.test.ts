@@ -52,7 +52,7 @@ for (const cfg of CONFIGS) {
       for (const [name, type, blk] of cases) {
         let worst = 0;
         for (let rep = 0; rep < 3; rep++) {
-          const nIn = blk === 1 ? [7, 67, 515][rep]! : blk * randint(r, 1, 3);
+          const nIn = blk === 1 ? [7, 67, 515][rep]! : blk === 32 ? 32 * [1, 7, 13][rep]! : 256 * [1, 2, 3][rep]!; // block tails and 4-block groups
           const nOut = [1, 37, 129][rep]!;
           const nTok = [1, 3, 5][rep]!;
           const w = randomWeight(r, type, nIn, nOut);

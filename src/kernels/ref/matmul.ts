@@ -7,7 +7,7 @@
  * |--------|---------------------------------|------------------------------------------------|
  * | F32    | (kept f32)                      | f32 products, f32 sum in index order           |
  * | F16    | F16 (round half to even)        | exact products, f32 sum in index order         |
- * | Q8_0   | Q8_0 (AVX2 rounding)            | per 32-block int dot; sum += f32(sumi)*(dw*da) |
+ * | Q8_0   | Q8_0 (AVX2 rounding)            | per 32-block int dot; lane[b%4] += f32(sumi)*(dw*da), then (l0+l1)+(l2+l3) |
  * | Q4_0   | Q8_0 (AVX2 rounding)            | same, with weight quants (nibble - 8)          |
  * | Q4_K   | Q8_K                            | per 256-block: d*Σsc·dot − dmin*Σm·bsums       |
  * | Q6_K   | Q8_K                            | per 256-block: d*Σsc·dot                       |
@@ -44,36 +44,31 @@ function dotF16(w: WeightMatrix, row: number, xh: Float32Array): number {
   return s;
 }
 
-/** Dot of a Q8_0 weight row with a Q8_0 activation. */
-function dotQ8_0(w: WeightMatrix, row: number, a: QuantizedActivation): number {
+/**
+ * Dot of a Q8_0 (q4 = false) or Q4_0 (q4 = true) weight row with a Q8_0 activation. Block b's
+ * term f32(sumi_b) * f32(dw_b * da_b) is added to lane b % 4; the result is (l0 + l1) + (l2 + l3).
+ */
+function dotQ80Q40(w: WeightMatrix, row: number, a: QuantizedActivation, q4: boolean): number {
   const b = w.data;
   const t = fp16Table();
-  let s = 0;
-  for (let blk = 0, p = row * w.rowBytes; blk < w.nIn / 32; blk++, p += 34) {
-    const dw = t[b[p]! | (b[p + 1]! << 8)]!;
-    let sumi = 0;
-    for (let j = 0; j < 32; j++) sumi += ((b[p + 2 + j]! << 24) >> 24) * a.qs[blk * 32 + j]!;
-    s = fr(s + fr(fr(sumi) * fr(dw * a.d[blk]!)));
-  }
-  return s;
-}
-
-/** Dot of a Q4_0 weight row with a Q8_0 activation. */
-function dotQ4_0(w: WeightMatrix, row: number, a: QuantizedActivation): number {
-  const b = w.data;
-  const t = fp16Table();
-  let s = 0;
-  for (let blk = 0, p = row * w.rowBytes; blk < w.nIn / 32; blk++, p += 18) {
+  const lanes = [0, 0, 0, 0];
+  const bs = q4 ? 18 : 34;
+  for (let blk = 0, p = row * w.rowBytes; blk < w.nIn / 32; blk++, p += bs) {
     const dw = t[b[p]! | (b[p + 1]! << 8)]!;
     let sumi = 0;
     const o = blk * 32;
-    for (let j = 0; j < 16; j++) {
-      const q = b[p + 2 + j]!;
-      sumi += ((q & 0xf) - 8) * a.qs[o + j]! + ((q >> 4) - 8) * a.qs[o + j + 16]!;
+    if (q4) {
+      for (let j = 0; j < 16; j++) {
+        const q = b[p + 2 + j]!;
+        sumi += ((q & 0xf) - 8) * a.qs[o + j]! + ((q >> 4) - 8) * a.qs[o + j + 16]!;
+      }
+    } else {
+      for (let j = 0; j < 32; j++) sumi += ((b[p + 2 + j]! << 24) >> 24) * a.qs[o + j]!;
     }
-    s = fr(s + fr(fr(sumi) * fr(dw * a.d[blk]!)));
+    const l = blk & 3;
+    lanes[l] = fr(lanes[l]! + fr(fr(sumi) * fr(dw * a.d[blk]!)));
   }
-  return s;
+  return fr(fr(lanes[0]! + lanes[1]!) + fr(lanes[2]! + lanes[3]!));
 }
 
 /** Dot of a Q4_K weight row with a Q8_K activation: per block s += fr(d*sumi) − fr(dmin*summins). */
@@ -163,8 +158,8 @@ export function matmul(out: Float32Array, x: Float32Array, nTokens: number, w: W
       case GgmlType.Q8_0:
       case GgmlType.Q4_0: {
         const a = quantizeRowQ8_0(x.subarray(xo, xo + n), n);
-        const dot = w.type === GgmlType.Q8_0 ? dotQ8_0 : dotQ4_0;
-        for (let r = 0; r < w.nOut; r++) out[oo + r] = dot(w, r, a);
+        const q4 = w.type === GgmlType.Q4_0;
+        for (let r = 0; r < w.nOut; r++) out[oo + r] = dotQ80Q40(w, r, a, q4);
         break;
       }
       case GgmlType.Q4_K:
