@@ -1,9 +1,9 @@
 // The list of CLI commands: each entry registers one subcommand (one file per command).
 import type { Command } from "commander";
 import { registerInspect } from "./inspect.js";
+import { registerQuantize } from "./quantize.js";
 import { registerTokenizerTrain } from "./tokenizer-train.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInspect];
-commands.push(registerTokenizerTrain);
+export const commands: RegisterCommand[] = [registerInspect, registerQuantize, registerTokenizerTrain];
