@@ -3,7 +3,9 @@ import type { Command } from "commander";
 import { registerInspect } from "./inspect.js";
 import { registerQuantize } from "./quantize.js";
 import { registerTokenizerTrain } from "./tokenizer-train.js";
+import { registerTokenize } from "./tokenize.js";
 
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [registerInspect, registerQuantize, registerTokenizerTrain];
+commands.push(registerTokenize);

@@ -7,3 +7,4 @@ export {
   type VocabSpec, type SpecialIdName, type TokenizerModel,
 } from "./vocab.js";
 export { resolvePreTokenizer, supportedPreTokenizers, PreTokenizer, type PreTokenizerConfig } from "./pretokenizers.js";
+export * from "./describe.js";

@@ -1,0 +1,58 @@
+// `glassbox tokenize <model.gguf> [text]`: the model's tokens for a text, with their pieces.
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { GgufFile } from "../formats/gguf/index.js";
+import { describeTokens, printablePiece } from "../tokenizer/describe.js";
+import { Tokenizer } from "../tokenizer/index.js";
+
+interface TokenizeOptions {
+  json?: boolean;
+  count?: boolean;
+  special: boolean;
+  parseSpecial?: boolean;
+  file?: string;
+}
+
+export function registerTokenize(program: Command): void {
+  program
+    .command("tokenize")
+    .description(
+      "Tokenize text with a GGUF model's tokenizer (read from its metadata; a vocabulary-only GGUF works). " +
+        "Prints each token's id, piece and byte length, as llama.cpp's llama_tokenize would produce them. " +
+        "Without text (and without --file) the text is read from standard input.",
+    )
+    .argument("<model>", "a .gguf file")
+    .argument("[text]", "the text to tokenize")
+    .option("--json", 'print {"tokens":[{"id","piece","bytes"}]}: piece is the text, or the byte values when the piece is not valid UTF-8 (llama.cpp server convention); bytes is always the byte values')
+    .option("--count", "print only the number of tokens")
+    .option("--no-special", "do not add BOS/EOS (or [CLS]/[SEP]) tokens")
+    .option("--parse-special", "treat special-token text in the input (e.g. <|im_start|>) as those tokens")
+    .option("--file <path>", "read the text from a UTF-8 file")
+    .action((model: string, text: string | undefined, opts: TokenizeOptions) => {
+      const input = opts.file !== undefined ? readFileSync(opts.file, "utf8") : text ?? readFileSync(0, "utf8");
+      const file = GgufFile.open(model);
+      let tok: Tokenizer;
+      try {
+        tok = Tokenizer.fromGguf(file);
+      } finally {
+        file.close();
+      }
+      const ids = tok.encode(input, { addSpecial: opts.special, parseSpecial: !!opts.parseSpecial });
+      if (opts.count) {
+        process.stdout.write(`${ids.length}\n`);
+        return;
+      }
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ tokens: describeTokens(tok, ids) }) + "\n");
+        return;
+      }
+      const idWidth = Math.max(2, ...Array.from(ids, (id) => String(id).length));
+      const lines = [`${"id".padStart(idWidth)}  bytes  piece`];
+      for (const id of ids) {
+        const b = tok.tokenToPiece(id);
+        lines.push(`${String(id).padStart(idWidth)}  ${String(b.length).padStart(5)}  ${printablePiece(b)}`);
+      }
+      lines.push(`${ids.length} token${ids.length === 1 ? "" : "s"}`);
+      process.stdout.write(lines.join("\n") + "\n");
+    });
+}
