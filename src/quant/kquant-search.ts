@@ -140,7 +140,8 @@ export function makeQ3Quants(n: number, nmax: number, x: Float32Array, xo: numbe
   return suml2 > 0 ? f32(sumlx / suml2) : 0;
 }
 
-/** Scratch for `makeQkx2Quants`: x - min of the current group (max group size 32). */
+/** Scratch for `makeQkx2Quants` (groups of at most 32): the group's x, and x - min. */
+const xs = new Float32Array(32);
 const xMinusMin = new Float32Array(32);
 
 /** nearest_int(v) clamped to [0, nmax]; `v` is a float32 value. */
@@ -159,19 +160,20 @@ function clampedNearest(v: number, nmax: number): number {
  *
  * As in ggml, `min` is replaced by each better fit, and later candidates are measured from it.
  * One shortcut, exact by construction: a candidate whose quants equal the previous candidate's has
- * the same sums, fit and error, so it cannot beat the best and is skipped.
+ * the same sums, fit and error, so it cannot beat the best and its fit is not evaluated.
  */
 export function makeQkx2Quants(
   n: number, nmax: number, x: Float32Array, xo: number, weights: Float32Array,
   L: Uint8Array, lo: number, mins: Float32Array, mi: number, Laux: Uint8Array,
   rmin: number, rdelta: number, nstep: number, useMad: boolean,
 ): number {
-  let min = x[xo]!;
-  let max = x[xo]!;
+  for (let i = 0; i < n; i++) xs[i] = x[xo + i]!;
+  let min = xs[0]!;
+  let max = xs[0]!;
   let sumW = weights[0]!;
-  let sumX = f32(sumW * x[xo]!);
+  let sumX = f32(sumW * xs[0]!);
   for (let i = 1; i < n; i++) {
-    const xi = x[xo + i]!;
+    const xi = xs[i]!;
     if (xi < min) min = xi;
     if (xi > max) max = xi;
     const w = weights[i]!;
@@ -185,14 +187,14 @@ export function makeQkx2Quants(
     return 0;
   }
   const xm = xMinusMin;
-  for (let i = 0; i < n; i++) xm[i] = x[xo + i]! - min;
+  for (let i = 0; i < n; i++) xm[i] = xs[i]! - min;
   let iscale = f32(nmax / f32(max - min));
   let scale = f32(1 / iscale);
   let bestError = 0;
   for (let i = 0; i < n; i++) {
     const l = clampedNearest(f32(iscale * xm[i]!), nmax);
     L[lo + i] = l;
-    let diff = f32(f32(f32(scale * l) + min) - x[xo + i]!);
+    let diff = f32(f32(f32(scale * l) + min) - xs[i]!);
     diff = useMad ? Math.abs(diff) : f32(diff * diff);
     bestError = f32(bestError + f32(weights[i]! * diff));
   }
@@ -203,21 +205,18 @@ export function makeQkx2Quants(
   for (let is = 0; is <= nstep; is++) {
     iscale = f32(f32(f32(rmin + f32(rdelta * is)) + nmax) / f32(max - min));
     let changed = is === 0;
-    for (let i = 0; i < n; i++) {
-      const l = clampedNearest(f32(iscale * xm[i]!), nmax);
-      if (Laux[i] !== l) { Laux[i] = l; changed = true; }
-    }
-    if (!changed) continue;
     let sumL = 0;
     let sumL2 = 0;
     let sumXL = 0;
     for (let i = 0; i < n; i++) {
-      const l = Laux[i]!;
+      const l = clampedNearest(f32(iscale * xm[i]!), nmax);
+      if (Laux[i] !== l) { Laux[i] = l; changed = true; }
       const wl = f32(weights[i]! * l);
       sumL = f32(sumL + wl);
       sumL2 = f32(sumL2 + f32(wl * l));
-      sumXL = f32(sumXL + f32(wl * x[xo + i]!));
+      sumXL = f32(sumXL + f32(wl * xs[i]!));
     }
+    if (!changed) continue;
     const D = f32(f32(sumW * sumL2) - f32(sumL * sumL));
     if (D > 0) {
       let thisScale = f32(f32(f32(sumW * sumXL) - f32(sumX * sumL)) / D);
@@ -227,10 +226,16 @@ export function makeQkx2Quants(
         thisScale = f32(sumXL / sumL2);
       }
       let curError = 0;
-      for (let i = 0; i < n; i++) {
-        let diff = f32(f32(f32(thisScale * Laux[i]!) + thisMin) - x[xo + i]!);
-        diff = useMad ? Math.abs(diff) : f32(diff * diff);
-        curError = f32(curError + f32(weights[i]! * diff));
+      if (useMad) {
+        for (let i = 0; i < n; i++) {
+          const diff = f32(f32(f32(thisScale * Laux[i]!) + thisMin) - xs[i]!);
+          curError = f32(curError + f32(weights[i]! * Math.abs(diff)));
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const diff = f32(f32(f32(thisScale * Laux[i]!) + thisMin) - xs[i]!);
+          curError = f32(curError + f32(weights[i]! * f32(diff * diff)));
+        }
       }
       if (curError < bestError) {
         for (let i = 0; i < n; i++) L[lo + i] = Laux[i]!;
@@ -238,7 +243,7 @@ export function makeQkx2Quants(
         scale = thisScale;
         if (thisMin !== min) {
           min = thisMin;
-          for (let i = 0; i < n; i++) xm[i] = x[xo + i]! - min;
+          for (let i = 0; i < n; i++) xm[i] = xs[i]! - min;
         }
       }
     }
