@@ -82,7 +82,7 @@ export async function loadWasmKernels(opts: WasmKernelOptions = {}): Promise<Was
 export class WasmKernels implements Kernels {
   readonly name: string;
   readonly threads: number;
-  private readonly ex: Record<KernelName | "pack_b" | "pack_bt" | "round_f16", Fn>;
+  private readonly ex: Record<KernelName | "pack_a" | "pack_b" | "pack_bt" | "round_f16", Fn>;
   private readonly weights = new WeakMap<WeightMatrix, Prepared>();
   private geluTable = 0;
   private copyBack: [Float32Array, number, number][] = [];
@@ -187,7 +187,7 @@ export class WasmKernels implements Kernels {
       const xp = this.inp(x, nTokens * n);
       const op = this.outp(out, nTokens * w.nOut);
       if (pw.kind === -1) {
-        this.par("gemm_packed", [xp, pw.ptr, op, nTokens, w.nOut, n, 0], work);
+        this.par("gemm_packed", [this.packA(xp, nTokens, n), pw.ptr, op, nTokens, w.nOut, n, 0], work);
         return;
       }
       let act: number, stride: number;
@@ -217,8 +217,16 @@ export class WasmKernels implements Kernels {
       const cp = this.outp(c, M * N, accumulate);
       const packed = this.arena.alloc(Math.ceil(N / 8) * K * 32, 64);
       this.ex.pack_b(bp, K, N, packed);
-      this.par("gemm_packed", [ap, packed, cp, M, N, K, accumulate ? 1 : 0], M * N * K);
+      this.par("gemm_packed", [this.packA(ap, M, K), packed, cp, M, N, K, accumulate ? 1 : 0], M * N * K);
     });
+  }
+
+  /** A [M][K] at `ap` packed into 4-row tiles in scratch (gemm_packed's layout); M == 1 stays as is. */
+  private packA(ap: number, M: number, K: number): number {
+    if (M === 1) return ap;
+    const dst = this.arena.alloc(Math.ceil(M / 4) * K * 16, 64);
+    this.ex.pack_a(ap, M, K, dst);
+    return dst;
   }
 
   getRows(out: Float32Array, w: WeightMatrix, ids: ArrayLike<number>): void {
