@@ -31,37 +31,21 @@ export interface DetokenizeOptions {
   cleanSpaces?: boolean;
 }
 
-/** The piece of every token (llama_token_to_piece with special = true, lstrip = 0), in one buffer. */
+/**
+ * The piece of every token (llama_token_to_piece with special = true, lstrip = 0), computed on
+ * first use and kept (llama.cpp fills the same cache at load time).
+ */
 export class PieceTable {
-  /** Concatenated piece bytes. */
-  readonly data: Uint8Array;
-  /** Piece of token i is data[offsets[i], offsets[i + 1]). */
-  readonly offsets: Int32Array;
+  private readonly cache: Array<Uint8Array | undefined>;
 
   constructor(private readonly vocab: Vocab) {
-    const n = vocab.size;
-    const parts: Uint8Array[] = new Array(n);
-    let total = 0;
-    for (let id = 0; id < n; id++) {
-      const p = computePiece(vocab, id);
-      parts[id] = p;
-      total += p.length;
-    }
-    this.data = new Uint8Array(total);
-    this.offsets = new Int32Array(n + 1);
-    let pos = 0;
-    for (let id = 0; id < n; id++) {
-      this.offsets[id] = pos;
-      this.data.set(parts[id]!, pos);
-      pos += parts[id]!.length;
-    }
-    this.offsets[n] = pos;
+    this.cache = new Array<Uint8Array | undefined>(vocab.size);
   }
 
-  /** Bytes of token `id` (a view; do not modify). Throws TOKEN_OUT_OF_RANGE for a bad id. */
+  /** Bytes of token `id` (shared; do not modify). Throws TOKEN_OUT_OF_RANGE for a bad id. */
   piece(id: number): Uint8Array {
     checkId(this.vocab, id);
-    return this.data.subarray(this.offsets[id]!, this.offsets[id + 1]!);
+    return (this.cache[id] ??= computePiece(this.vocab, id));
   }
 
   /**
@@ -78,24 +62,23 @@ export class PieceTable {
       begin++;
     }
     if (opts.removeSpecial && v.addEos && end > begin && ids[end - 1] === v.eos) end--;
+    const pieces: Uint8Array[] = [];
     let total = 0;
     for (let i = begin; i < end; i++) {
       const id = ids[i]!;
-      checkId(v, id);
-      total += this.offsets[id + 1]! - this.offsets[id]!;
-    }
-    const out = new Uint8Array(total);
-    let pos = 0;
-    for (let i = begin; i < end; i++) {
-      const id = ids[i]!;
+      let p = this.piece(id);
       const strip = removeSpace;
       removeSpace = false;
       if (!opts.unparseSpecial && v.attrs[id]! & ATTR_SPECIAL) continue;
-      let a = this.offsets[id]!;
-      const b = this.offsets[id + 1]!;
-      if (strip && a < b && this.data[a] === SPACE) a++;
-      out.set(this.data.subarray(a, b), pos);
-      pos += b - a;
+      if (strip && p.length > 0 && p[0] === SPACE) p = p.subarray(1);
+      pieces.push(p);
+      total += p.length;
+    }
+    const out = new Uint8Array(total);
+    let pos = 0;
+    for (const p of pieces) {
+      out.set(p, pos);
+      pos += p.length;
     }
     const text = out.subarray(0, pos);
     return opts.cleanSpaces ? cleanUpSpaces(text) : text;

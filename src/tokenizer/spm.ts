@@ -21,6 +21,7 @@ import { TOKEN_NULL, type Vocab } from "./vocab.js";
 
 /** Symbol id of a code point that appears in no token at all. */
 const NO_SYMBOL = -1;
+const CACHE_LIMIT = 1 << 16;
 
 export class SpmEncoder {
   private pairs: PairTable | undefined;
@@ -34,8 +35,12 @@ export class SpmEncoder {
   private symLen = new Int32Array(0);
   private symPrev = new Int32Array(0);
   private symNext = new Int32Array(0);
-  private symStart = new Int32Array(0);
   private cps = new Int32Array(0);
+  private unitStart = new Int32Array(1);
+  private readonly tmp = new Uint8Array(4);
+  /** Pairs of symbol ids that stand next to each other inside some token. */
+  private adjacent: PairTable | undefined;
+  private readonly cache = new Map<string, Int32Array>();
 
   constructor(private readonly vocab: Vocab) {
     for (let b = 0; b < 256; b++) {
@@ -77,10 +82,12 @@ export class SpmEncoder {
     let pairsCount = 0;
     for (let id = 0; id < n; id++) pairsCount += Math.max(0, split[id]!.length - 1);
     const table = new PairTable(pairsCount);
+    const adjacent = new PairTable(pairsCount);
     for (let id = 0; id < n; id++) {
       const cps = split[id]!;
       if (cps.length < 2) continue;
       const text = v.tokens[id]!;
+      for (let k = 1; k < cps.length; k++) adjacent.insert(this.charSym(cps[k - 1]!), this.charSym(cps[k]!), 0, 0);
       let unit = 0;
       for (let k = 1; k < cps.length; k++) {
         unit += cps[k - 1]! > 0xffff ? 2 : 1;
@@ -92,6 +99,7 @@ export class SpmEncoder {
       }
     }
     this.pairs = table;
+    this.adjacent = adjacent;
     return table;
   }
 
@@ -102,23 +110,28 @@ export class SpmEncoder {
     this.symLen = new Int32Array(cap);
     this.symPrev = new Int32Array(cap);
     this.symNext = new Int32Array(cap);
-    this.symStart = new Int32Array(cap);
     this.cps = new Int32Array(cap);
+    this.unitStart = new Int32Array(cap + 1);
   }
 
   /**
    * Tokenizes `text` (whitespace already escaped, prefix space already added) and appends the
    * ids to `out`. Throws TOKENIZER_NO_BYTE_TOKEN if a byte needs a fallback token the vocabulary
    * lacks and it has no UNK token.
+   *
+   * The text is cut wherever two neighbouring code points occur next to each other in no
+   * token: no merge can ever cross such a point, so each piece merges on its own with exactly
+   * the result of merging the whole text (merges never interact across pieces). Pieces (mostly
+   * words) are cached.
    */
   encode(text: string, out: IdBuffer): void {
     const pairs = this.pairs ?? this.build();
+    const adjacent = this.adjacent!;
     this.ensure(text.length);
-    const { symId, symLen, symPrev, symNext, symStart, cps, queue } = this;
-    const scores = this.vocab.scores;
-    // 1. one symbol per code point
+    const { symId, cps, unitStart } = this;
     let n = 0;
     for (let i = 0; i < text.length; i++) {
+      unitStart[n] = i;
       let c = text.charCodeAt(i);
       if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
         const d = text.charCodeAt(i + 1);
@@ -128,16 +141,40 @@ export class SpmEncoder {
         }
       }
       cps[n] = c;
-      symStart[n] = n;
       symId[n] = this.charSym(c);
-      symLen[n] = 1;
-      symPrev[n] = n - 1;
-      symNext[n] = n + 1;
       n++;
     }
-    if (n === 0) return;
-    symNext[n - 1] = -1;
-    // 2. merge best-scored pairs
+    unitStart[n] = text.length;
+    let segStart = 0;
+    for (let i = 1; i <= n; i++) {
+      if (i < n) {
+        const a = symId[i - 1]!;
+        const b = symId[i]!;
+        if (a >= 0 && b >= 0 && adjacent.find(a, b) >= 0) continue;
+      }
+      const key = text.slice(unitStart[segStart]!, unitStart[i]!);
+      let ids = this.cache.get(key);
+      if (ids === undefined) {
+        ids = this.mergeSegment(pairs, segStart, i);
+        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+        this.cache.set(key, ids);
+      }
+      out.pushAll(ids);
+      segStart = i;
+    }
+  }
+
+  /** The merge loop (llama.cpp's SPM session) over symbols [from, to), whose ids are in symId. */
+  private mergeSegment(pairs: PairTable, from: number, to: number): Int32Array {
+    const { symId, symLen, symPrev, symNext, cps, queue } = this;
+    const scores = this.vocab.scores;
+    for (let i = from; i < to; i++) {
+      symLen[i] = 1;
+      symPrev[i] = i - 1;
+      symNext[i] = i + 1;
+    }
+    symPrev[from] = -1;
+    symNext[to - 1] = -1;
     queue.clear();
     const tryAdd = (l: number, r: number): void => {
       if (l < 0 || r < 0) return;
@@ -149,7 +186,7 @@ export class SpmEncoder {
       const tok = pairs.v0(s);
       queue.push(-scores[tok]!, l, r, symLen[l]! + symLen[r]!, tok);
     };
-    for (let i = 1; i < n; i++) tryAdd(i - 1, i);
+    for (let i = from + 1; i < to; i++) tryAdd(i - 1, i);
     while (queue.length > 0) {
       queue.pop();
       const l = queue.popLeft;
@@ -166,19 +203,19 @@ export class SpmEncoder {
       tryAdd(symPrev[l]!, l);
       tryAdd(l, nx);
     }
-    // 3. emit tokens, byte fallback for unknown code points
+    // emit tokens, byte fallback for code points that are no token
     const nVocab = this.vocab.size;
-    const tmp = new Uint8Array(4);
-    for (let i = 0; i !== -1; i = symNext[i]!) {
+    const res: number[] = [];
+    for (let i = from; i !== -1; i = symNext[i]!) {
       const id = symId[i]!;
       if (id >= 0 && id < nVocab) {
-        out.push(id);
+        res.push(id);
         continue;
       }
-      // not a token: a single code point
-      const nb = putUtf8(cps[symStart[i]!]!, tmp, 0);
-      for (let k = 0; k < nb; k++) out.push(this.byteToken(tmp[k]!));
+      const nb = putUtf8(cps[i]!, this.tmp, 0);
+      for (let k = 0; k < nb; k++) res.push(this.byteToken(this.tmp[k]!));
     }
+    return Int32Array.from(res);
   }
 
   /** llama.cpp byte_to_token for SPM: <0xNN>, else the byte itself, else (our choice) UNK. */

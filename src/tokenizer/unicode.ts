@@ -213,6 +213,22 @@ export function toWellFormed(text: string): string {
   return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, "\uFFFD") : text;
 }
 
+/** Byte length of `vocabStringBytes(s)` without building it. */
+export function vocabStringByteLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else if (c >= 0xdc80 && c <= 0xdcff) n += 1; // an escaped raw byte
+    else n += 3;
+  }
+  return n;
+}
+
 /** UTF-8 encoding of a JS string (lone surrogates become U+FFFD). */
 export function utf8Encode(s: string): Uint8Array {
   return textEncoder.encode(s);

@@ -18,7 +18,7 @@
 import { GlassboxError } from "../errors.js";
 import type { GgufArray, GgufFile, GgufValue } from "../formats/gguf/index.js";
 import { resolvePreTokenizer, type PreTokenizerConfig } from "./pretokenizers.js";
-import { vocabStringBytes } from "./unicode.js";
+import { vocabStringByteLength } from "./unicode.js";
 
 /** "No token" (llama.cpp's LLAMA_TOKEN_NULL). */
 export const TOKEN_NULL = -1;
@@ -218,7 +218,7 @@ export class Vocab {
       const t = spec.tokens[i]!;
       // llama.cpp renames empty tokens so that token_to_id stays one-to-one
       tokenToId.set(t === "" ? `[EMPTY_${i}]` : t, i);
-      const len = vocabStringBytes(t).length;
+      const len = vocabStringByteLength(t);
       if (len > maxLen) maxLen = len;
     }
     if (tokenToId.size !== n) throw new GlassboxError("TOKENIZER_BAD_VOCAB", `vocabulary has duplicate token strings (${n - tokenToId.size} duplicates)`);
@@ -299,7 +299,7 @@ export class Vocab {
     for (let i = 0; i < n; i++) {
       if (attrs[i]! & (TokenAttr.CONTROL | TokenAttr.USER_DEFINED | TokenAttr.UNKNOWN)) special.push(i);
     }
-    const byteLen = special.map((id) => vocabStringBytes(spec.tokens[id]!).length);
+    const byteLen = special.map((id) => vocabStringByteLength(spec.tokens[id]!));
     const order = special.map((_, k) => k).sort((a, b) => byteLen[b]! - byteLen[a]! || special[a]! - special[b]!);
     this.specialTokens = Int32Array.from(order.map((k) => special[k]!));
 
