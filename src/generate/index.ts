@@ -29,7 +29,7 @@ export type {
   FinishReason,
   GenerateEvent,
   LogitsSource,
-  StreamDecoder,
+  StreamDecoderLike,
   TokenEvent,
   TokenizerLike,
   Timings,

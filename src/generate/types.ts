@@ -20,7 +20,7 @@ export interface LogitsSource {
 }
 
 /** Incremental detokenizer: turns ids into text, holding back incomplete UTF-8 sequences. */
-export interface StreamDecoder {
+export interface StreamDecoderLike {
   /** Add one token; returns the text that is complete so far (may be ""). */
   push(id: number): string;
   /** End of stream: returns whatever is still held (incomplete bytes become U+FFFD). */
@@ -34,7 +34,7 @@ export interface TokenizerLike {
   /** Token ids to text. */
   decode(ids: ArrayLike<number>): string;
   /** A fresh streaming decoder. */
-  createStreamDecoder(): StreamDecoder;
+  createStreamDecoder(): StreamDecoderLike;
   /** True for end-of-generation tokens (EOS, EOT, ...). */
   isEog(id: number): boolean;
 }
