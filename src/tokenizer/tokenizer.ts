@@ -50,6 +50,8 @@ export class Tokenizer {
   private readonly bpe: BpeEncoder | undefined;
   private readonly wpm: WordPieceEncoder | undefined;
   private nlId: number | undefined;
+  /** Reused output buffer (encode is synchronous and copies out of it). */
+  private readonly scratch = new IdBuffer();
 
   /** Builds a tokenizer from vocabulary data; see VocabSpec. Throws GlassboxError (TOKENIZER_*). */
   constructor(spec: VocabSpec) {
@@ -172,7 +174,8 @@ export class Tokenizer {
     const v = this.vocab;
     text = toWellFormed(text);
     const frags = this.special.partition(text, parseSpecial);
-    const out = new IdBuffer();
+    const out = this.scratch;
+    out.length = 0;
     const need = (id: number, what: string): number => {
       if (id === TOKEN_NULL) throw new GlassboxError("TOKENIZER_NO_SPECIAL", `the vocabulary asks for ${what} but has no such token`);
       return id;
