@@ -133,10 +133,9 @@ function half_to_f32_full(h: u32): f32 {
   const v = v128.load(p + 2);
   const lo = v128.and(v, i8x16.splat(0x0f));
   const hi = i8x16.shr_u(v, 4);
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    // nibbles are 0..15, inside the i7 operand's deterministic range
-    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(q), lo, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(q, 16), hi, i32x4.splat(0)));
-  }
+  // No i32x4.relaxed_dot_i8x16_i7x16_add_s here or below: in Node 20's V8 (11.3) its baseline-tier
+  // (Liftoff) code returns twice the dot product and drops the addend, so results would change
+  // when a function tiers up. See test/kernels/wasm.test.ts "first calls".
   return i32x4.add(dot16_u4(lo, q), dot16_u4(hi, q + 16));
 }
 
@@ -216,15 +215,8 @@ function half_to_f32_full(h: u32): f32 {
       const qp = p + 16 + (<usize>c << 5);
       const v0 = v128.load(qp), v1 = v128.load(qp, 16);
       const qo = qa + (<usize>c << 6);
-      let ilo: v128, ihi: v128;
-      if (ASC_FEATURE_RELAXED_SIMD) {
-        const z = i32x4.splat(0);
-        ilo = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(qo), v128.and(v0, m4), i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(qo, 16), v128.and(v1, m4), z));
-        ihi = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(qo, 32), i8x16.shr_u(v0, 4), i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(qo, 48), i8x16.shr_u(v1, 4), z));
-      } else {
-        ilo = i32x4.add(dot16_u4(v128.and(v0, m4), qo), dot16_u4(v128.and(v1, m4), qo + 16));
-        ihi = i32x4.add(dot16_u4(i8x16.shr_u(v0, 4), qo + 32), dot16_u4(i8x16.shr_u(v1, 4), qo + 48));
-      }
+      const ilo = i32x4.add(dot16_u4(v128.and(v0, m4), qo), dot16_u4(v128.and(v1, m4), qo + 16));
+      const ihi = i32x4.add(dot16_u4(i8x16.shr_u(v0, 4), qo + 32), dot16_u4(i8x16.shr_u(v1, 4), qo + 48));
       acc = i32x4.add(acc, i32x4.add(i32x4.mul(ilo, i32x4.splat(s1)), i32x4.mul(ihi, i32x4.splat(s2))));
       const g = bsb + (<usize>(c * 4) << 2);
       summins += m1 * (load<i32>(g) + load<i32>(g, 4)) + m2 * (load<i32>(g, 8) + load<i32>(g, 12));
@@ -234,17 +226,15 @@ function half_to_f32_full(h: u32): f32 {
   return s;
 }
 
-/** Σ q·a over 16 lanes; the relaxed build takes q unsigned (0..63) and subtracts 32·bsum later. */
+/** Σ (q − 32)·a over 16 lanes, q unsigned 0..63. */
 // @ts-ignore: decorator
 @inline function dot16_q6(q: v128, a: usize): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(a), q, i32x4.splat(0));
   return dot16_s(i8x16.sub(q, i8x16.splat(32)), a);
 }
 
 // @ts-ignore: decorator
 @inline function dot_q6_k_row(w: usize, a: usize, nb: i32, n: i32): f32 {
   const ad = a + <usize>n;
-  const bsAll = ad + (<usize>nb << 2);
   const m4 = i8x16.splat(0x0f);
   const m2 = i8x16.splat(3);
   let s: f32 = 0;
@@ -252,11 +242,9 @@ function half_to_f32_full(h: u32): f32 {
     const p = w + <usize>b * 210;
     const d = half_to_f32(load<u16>(p, 208)) * load<f32>(ad + (<usize>b << 2));
     let acc = i32x4.splat(0);
-    let corr: i32 = 0; // relaxed build: Σ_g scale_g · bsum_g, subtracted 32 times at the end
     for (let h = 0; h < 2; h++) {
       const ql = p + (<usize>h << 6), qh = p + 128 + (<usize>h << 5), sc = p + 192 + (<usize>h << 3);
       const qa = a + (<usize>b << 8) + (<usize>h << 7);
-      const bsh = bsAll + (<usize>(b * 16 + h * 8) << 2);
       for (let is = 0; is < 2; is++) {
         const l0 = <usize>is << 4;
         const vl0 = v128.load(ql + l0), vl1 = v128.load(ql + 32 + l0), vh = v128.load(qh + l0);
@@ -269,16 +257,9 @@ function half_to_f32_full(h: u32): f32 {
         acc = i32x4.add(acc, i32x4.mul(dot16_q6(q2, qa + 32 + l0), i32x4.splat(s2)));
         acc = i32x4.add(acc, i32x4.mul(dot16_q6(q3, qa + 64 + l0), i32x4.splat(s3)));
         acc = i32x4.add(acc, i32x4.mul(dot16_q6(q4, qa + 96 + l0), i32x4.splat(s4)));
-        if (ASC_FEATURE_RELAXED_SIMD) {
-          // 16-element groups is, is+2, is+4, is+6 of this half
-          corr += s1 * load<i32>(bsh + (<usize>is << 2)) + s2 * load<i32>(bsh + (<usize>(is + 2) << 2))
-                + s3 * load<i32>(bsh + (<usize>(is + 4) << 2)) + s4 * load<i32>(bsh + (<usize>(is + 6) << 2));
-        }
       }
     }
-    let sumi = hsum_i32(acc);
-    if (ASC_FEATURE_RELAXED_SIMD) sumi -= corr << 5;
-    s += d * <f32>sumi;
+    s += d * <f32>hsum_i32(acc);
   }
   return s;
 }
