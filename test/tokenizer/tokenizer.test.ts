@@ -117,3 +117,12 @@ test("a tiny BPE vocabulary built from a spec merges by rank", () => {
 test("lone surrogates in input are encoded as U+FFFD", () => {
   assert.deepEqual(Array.from(gpt2.encode("a\ud800b")), Array.from(gpt2.encode("a\ufffdb")));
 });
+
+test("a byte-order mark is an ordinary character (token 30143 of llama-spm)", () => {
+  assert.deepEqual(Array.from(spm.tokenToPiece(30143)), [0xef, 0xbb, 0xbf]);
+  const ids = spm.encode("\ufeffHi", { addSpecial: false });
+  assert.ok(Array.from(ids).includes(30143));
+  assert.equal(spm.decode(ids), "\ufeffHi");
+  const s = spm.createStreamDecoder();
+  assert.equal(s.pushAll(ids) + s.flush(), "\ufeffHi");
+});
