@@ -1,0 +1,120 @@
+/**
+ * The `wasm` backend (the default): our own models (src/models, one readable file per family)
+ * on our WebAssembly SIMD kernels (src/kernels), with our tokenizer (src/tokenizer). Runs
+ * anywhere Node runs; its `model` is exposed for inspection (activation hooks).
+ */
+import { GlassboxError } from "../errors.js";
+import { GgufFile } from "../formats/gguf/index.js";
+import type { StreamDecoderLike } from "../generate/index.js";
+import { loadWasmKernels, refKernels, type Kernels } from "../kernels/index.js";
+import { loadModel, type Model } from "../models/index.js";
+import { Tokenizer } from "../tokenizer/index.js";
+import type { Backend, BackendEncodeOptions, BackendTokenizer, OpenBackendOptions } from "./backend.js";
+import { checkEvalInput, checkOpen, checkThreads, resolveNCtx } from "./check.js";
+import { readGgufModelInfo } from "./model-info.js";
+
+/** Our Tokenizer as a BackendTokenizer (adds the BOS/EOS texts for chat templates). */
+export class WasmTokenizer implements BackendTokenizer {
+  readonly bosText: string;
+  readonly eosText: string;
+  readonly addBos: boolean;
+
+  constructor(readonly tokenizer: Tokenizer) {
+    this.bosText = tokenizer.bos >= 0 ? tokenizer.tokenText(tokenizer.bos) : "";
+    this.eosText = tokenizer.eos >= 0 ? tokenizer.tokenText(tokenizer.eos) : "";
+    this.addBos = tokenizer.addBos && tokenizer.bos >= 0;
+  }
+
+  encode(text: string, opts: BackendEncodeOptions = {}): Int32Array {
+    return this.tokenizer.encode(text, { addSpecial: opts.addSpecial ?? true, parseSpecial: opts.parseSpecial ?? false });
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    return this.tokenizer.decode(ids);
+  }
+
+  createStreamDecoder(): StreamDecoderLike {
+    return this.tokenizer.createStreamDecoder();
+  }
+
+  isEog(id: number): boolean {
+    return this.tokenizer.isEog(id);
+  }
+}
+
+/** The wasm Backend; create it with openWasmBackend. */
+export class WasmBackend implements Backend {
+  readonly name = "wasm" as const;
+  readonly nVocab: number;
+  readonly nCtx: number;
+  private closed = false;
+
+  constructor(
+    /** The loaded model: set `model.onActivation` to watch activations. */
+    readonly model: Model,
+    readonly kernels: Kernels,
+    readonly tokenizer: WasmTokenizer,
+    readonly chatTemplate: string | undefined,
+    readonly threads: number,
+  ) {
+    this.nVocab = model.nVocab;
+    this.nCtx = model.nCtx;
+  }
+
+  /** Positions currently valid in the KV cache. */
+  get nPast(): number {
+    return this.model.nPast;
+  }
+
+  async eval(tokens: Int32Array, startPos: number): Promise<Float32Array> {
+    checkOpen(this.closed, this.name);
+    checkEvalInput(tokens, startPos, this.model.nPast, this.nCtx, this.nVocab);
+    return this.model.eval(tokens, startPos);
+  }
+
+  async reset(): Promise<void> {
+    checkOpen(this.closed, this.name);
+    this.model.reset();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.kernels.close();
+  }
+}
+
+/** Options of openWasmBackend: OpenBackendOptions plus a choice of kernels. */
+export interface OpenWasmBackendOptions extends OpenBackendOptions {
+  /** "wasm" (default: the SIMD kernels on `threads` threads) or "ref" (the plain TypeScript reference kernels, one thread, slow). */
+  kernels?: "wasm" | "ref";
+}
+
+/**
+ * Opens a GGUF model on our own engine: reads the tokenizer and weights (the file is closed
+ * afterwards), loads the WebAssembly kernels with `threads` threads.
+ * @throws GlassboxError LORA_UNSUPPORTED when `lora` is given (not implemented on wasm yet: use
+ *   the llamacpp backend), INVALID_OPTION (bad threads / nCtx), the GGUF reader's errors,
+ *   TOKENIZER_* from the tokenizer and MODEL_* from loadModel (e.g. MODEL_UNSUPPORTED_ARCH).
+ */
+export async function openWasmBackend(modelPath: string, opts: OpenWasmBackendOptions = {}): Promise<WasmBackend> {
+  checkThreads(opts.threads);
+  if (opts.lora !== undefined && opts.lora.length > 0) {
+    throw new GlassboxError("LORA_UNSUPPORTED", "LoRA adapters are not supported by the wasm backend yet; use --backend llamacpp to apply them");
+  }
+  const file = GgufFile.open(modelPath);
+  let kernels: Kernels | undefined;
+  try {
+    const info = readGgufModelInfo(file);
+    const nCtx = resolveNCtx(opts.nCtx, info.nCtxTrain);
+    const tokenizer = new WasmTokenizer(Tokenizer.fromGguf(file));
+    kernels = opts.kernels === "ref" ? refKernels : await loadWasmKernels(opts.threads !== undefined ? { threads: opts.threads } : {});
+    const model = loadModel(file, kernels, { nCtx });
+    return new WasmBackend(model, kernels, tokenizer, info.chatTemplate, kernels.threads);
+  } catch (e) {
+    await kernels?.close();
+    throw e;
+  } finally {
+    file.close();
+  }
+}
