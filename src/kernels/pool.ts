@@ -94,13 +94,22 @@ export class KernelPool {
       Atomics.store(c, CTRL.DONE, 0);
       Atomics.add(c, CTRL.GEN, 1);
       Atomics.notify(c, CTRL.GEN);
-      this.local[fn]!(...args, 0, nth);
+      let localError: unknown;
+      try {
+        this.local[fn]!(...args, 0, nth);
+      } catch (e) {
+        localError = e; // still wait for the workers, so no job overlaps the next one
+      }
       const want = nth - 1;
       let d = Atomics.load(c, CTRL.DONE);
       for (let i = 0; d !== want && i < SPIN_ITERATIONS; i++) d = Atomics.load(c, CTRL.DONE);
       while (d !== want) {
         Atomics.wait(c, CTRL.DONE, d, 1000);
         d = Atomics.load(c, CTRL.DONE);
+      }
+      if (localError !== undefined) {
+        Atomics.store(c, CTRL.ERROR, 0);
+        throw new GlassboxError("KERNEL_FAILED", `kernel ${this.names[fn]} failed: ${String(localError)}`, { cause: localError });
       }
       if (Atomics.load(c, CTRL.ERROR) !== 0) {
         Atomics.store(c, CTRL.ERROR, 0);

@@ -56,3 +56,15 @@ test("plain SIMD build can be forced; memory grows for large buffers and workers
   assert.ok(k.memory.buffer.byteLength > before);
   await k.close();
 });
+
+test("a kernel that traps on every thread reports an error and leaves the pool usable", async () => {
+  const k = await loadWasmKernels({ threads: 2 });
+  const pool = (k as unknown as { pool: import("../../src/kernels/pool.js").KernelPool }).pool;
+  // binary(add) on an address past the end of memory traps in every thread
+  const far = 0xfff00000;
+  assert.throws(() => pool.run(12, [0, far, far, far, 1 << 20]), (e: unknown) => isGlassboxError(e, "KERNEL_FAILED") || isGlassboxError(e, "KERNEL_WORKER_FAILED"));
+  const a = k.alloc(1 << 16).fill(1);
+  k.add(a, a, a, 1 << 16);
+  assert.equal(a[100], 2);
+  await k.close();
+});
