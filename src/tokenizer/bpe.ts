@@ -20,6 +20,7 @@ import { TOKEN_NULL, type Vocab } from "./vocab.js";
 
 const CACHE_LIMIT = 1 << 16;
 
+/** Byte-level BPE encoder for one vocabulary: pre-tokenizer, merge table, word cache. */
 export class BpeEncoder {
   readonly pre: PreTokenizer;
   private readonly pairs: PairTable;

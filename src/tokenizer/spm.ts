@@ -23,6 +23,7 @@ import { TOKEN_NULL, type Vocab } from "./vocab.js";
 const NO_SYMBOL = -1;
 const CACHE_LIMIT = 1 << 16;
 
+/** SPM encoder for one vocabulary; holds the pair tables and a piece cache. */
 export class SpmEncoder {
   private pairs: PairTable | undefined;
   /** Symbol id per BMP code point (token id, private id >= vocab size, or NO_SYMBOL). */

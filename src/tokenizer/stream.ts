@@ -23,6 +23,7 @@ export interface StreamDecoderOptions {
   stripLeadingSpace?: boolean;
 }
 
+/** Incremental detokenizer; create it with `Tokenizer.createStreamDecoder()`. */
 export class StreamDecoder {
   private readonly decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
   private first: boolean;

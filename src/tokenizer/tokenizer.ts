@@ -42,6 +42,10 @@ export type DecodeOptions = DetokenizeOptions;
 
 const textDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
+/**
+ * Text <-> token ids for one vocabulary. Build it with `Tokenizer.fromGguf(file)` or
+ * `new Tokenizer(spec)`. Token ids are plain numbers in [0, vocabSize); -1 means "none".
+ */
 export class Tokenizer {
   readonly vocab: Vocab;
   private readonly pieces: PieceTable;
@@ -156,11 +160,11 @@ export class Tokenizer {
 
   /**
    * The bytes a token stands for: llama_token_to_piece(id, lstrip = 0, special = true). May be
-   * part of a UTF-8 character. Returns a view into a shared table: copy it before changing it.
+   * part of a UTF-8 character (byte tokens, byte-level BPE pieces). Returns a fresh copy.
    * Throws TOKEN_OUT_OF_RANGE.
    */
   tokenToPiece(id: number): Uint8Array {
-    return this.pieces.piece(id);
+    return this.pieces.piece(id).slice();
   }
 
   /**

@@ -24,6 +24,7 @@ function isChineseChar(c: number): boolean {
     (c >= 0xf900 && c <= 0xfaff) || (c >= 0x2f800 && c <= 0x2fa1f);
 }
 
+/** WordPiece encoder for one vocabulary. */
 export class WordPieceEncoder {
   /** Longest token in UTF-16 units (bounds the greedy search). */
   private readonly maxUnits: number;
