@@ -183,6 +183,19 @@ function half_to_f32_full(h: u32): f32 {
   return (s0 + s1) + (s2 + s3);
 }
 
+/** Σ q·a over 32 elements: q = 32 unsigned 4-bit values in two vectors, a at `qa`. Unreduced. */
+// @ts-ignore: decorator
+@inline function dot32_u4(q0: v128, q1: v128, qa: usize): v128 {
+  return i32x4.add(dot16_u4(q0, qa), dot16_u4(q1, qa + 16));
+}
+
+/** Bytes 0..7 of (lo, hi) zero-extended to two i32x4 (lanes 0..3, 4..7). */
+// @ts-ignore: decorator
+@inline function u8x8_to_i32(lo: u32, hi: u32, second: bool): v128 {
+  const v = i16x8.extend_low_i8x16_u(i32x4.replace_lane(i32x4.splat(<i32>lo), 1, <i32>hi));
+  return second ? i32x4.extend_high_i16x8_u(v) : i32x4.extend_low_i16x8_u(v);
+}
+
 // @ts-ignore: decorator
 @inline function dot_q4_k_row(w: usize, a: usize, nb: i32, n: i32): f32 {
   const ad = a + <usize>n;
@@ -194,34 +207,36 @@ function half_to_f32_full(h: u32): f32 {
     const ya = load<f32>(ad + (<usize>b << 2));
     const d = half_to_f32(load<u16>(p)) * ya;
     const dmin = half_to_f32(load<u16>(p, 2)) * ya;
-    const sc = p + 4;
+    // the 8 6-bit scales and mins (ggml get_scale_min_k4), four per u32
+    const u0 = load<u32>(p, 4), u1 = load<u32>(p, 8), u2 = load<u32>(p, 12);
+    const scLo = u0 & 0x3f3f3f3f;
+    const scHi = (u2 & 0x0f0f0f0f) | (((u0 >> 6) & 0x03030303) << 4);
+    const mnLo = u1 & 0x3f3f3f3f;
+    const mnHi = ((u2 >> 4) & 0x0f0f0f0f) | (((u1 >> 6) & 0x03030303) << 4);
     const qa = a + (<usize>b << 8);
-    const bsb = bs + (<usize>(b * 16) << 2);
-    let acc = i32x4.splat(0);
-    let summins: i32 = 0;
-    for (let c = 0; c < 4; c++) {
-      // scales/mins of sub-blocks 2c and 2c+1 (ggml get_scale_min_k4)
-      let s1: i32, m1: i32, s2: i32, m2: i32;
-      const j1 = 2 * c, j2 = 2 * c + 1;
-      if (j1 < 4) {
-        s1 = load<u8>(sc + j1) & 63; m1 = load<u8>(sc + j1 + 4) & 63;
-        s2 = load<u8>(sc + j2) & 63; m2 = load<u8>(sc + j2 + 4) & 63;
-      } else {
-        s1 = (load<u8>(sc + j1 + 4) & 0xf) | ((load<u8>(sc + j1 - 4) >> 6) << 4);
-        m1 = (load<u8>(sc + j1 + 4) >> 4) | ((load<u8>(sc + j1) >> 6) << 4);
-        s2 = (load<u8>(sc + j2 + 4) & 0xf) | ((load<u8>(sc + j2 - 4) >> 6) << 4);
-        m2 = (load<u8>(sc + j2 + 4) >> 4) | ((load<u8>(sc + j2) >> 6) << 4);
-      }
-      const qp = p + 16 + (<usize>c << 5);
-      const v0 = v128.load(qp), v1 = v128.load(qp, 16);
-      const qo = qa + (<usize>c << 6);
-      const ilo = i32x4.add(dot16_u4(v128.and(v0, m4), qo), dot16_u4(v128.and(v1, m4), qo + 16));
-      const ihi = i32x4.add(dot16_u4(i8x16.shr_u(v0, 4), qo + 32), dot16_u4(i8x16.shr_u(v1, 4), qo + 48));
-      acc = i32x4.add(acc, i32x4.add(i32x4.mul(ilo, i32x4.splat(s1)), i32x4.mul(ihi, i32x4.splat(s2))));
-      const g = bsb + (<usize>(c * 4) << 2);
-      summins += m1 * (load<i32>(g) + load<i32>(g, 4)) + m2 * (load<i32>(g, 8) + load<i32>(g, 12));
-    }
-    s += d * <f32>hsum_i32(acc) - dmin * <f32>summins;
+    const q = p + 16;
+    let v0 = v128.load(q), v1 = v128.load(q, 16);
+    const d0 = dot32_u4(v128.and(v0, m4), v128.and(v1, m4), qa);
+    const d1 = dot32_u4(i8x16.shr_u(v0, 4), i8x16.shr_u(v1, 4), qa + 32);
+    v0 = v128.load(q, 32); v1 = v128.load(q, 48);
+    const d2 = dot32_u4(v128.and(v0, m4), v128.and(v1, m4), qa + 64);
+    const d3 = dot32_u4(i8x16.shr_u(v0, 4), i8x16.shr_u(v1, 4), qa + 96);
+    const i03 = reduce4_i32(d0, d1, d2, d3);
+    v0 = v128.load(q, 64); v1 = v128.load(q, 80);
+    const d4 = dot32_u4(v128.and(v0, m4), v128.and(v1, m4), qa + 128);
+    const d5 = dot32_u4(i8x16.shr_u(v0, 4), i8x16.shr_u(v1, 4), qa + 160);
+    v0 = v128.load(q, 96); v1 = v128.load(q, 112);
+    const d6 = dot32_u4(v128.and(v0, m4), v128.and(v1, m4), qa + 192);
+    const d7 = dot32_u4(i8x16.shr_u(v0, 4), i8x16.shr_u(v1, 4), qa + 224);
+    const i47 = reduce4_i32(d4, d5, d6, d7);
+    const sumi = hsum_i32(i32x4.add(i32x4.mul(i03, u8x8_to_i32(scLo, scHi, false)), i32x4.mul(i47, u8x8_to_i32(scLo, scHi, true))));
+    // Σ_j m_j · (bsum[2j] + bsum[2j+1])
+    const bb = bs + (<usize>b << 6);
+    const B0 = v128.load(bb), B1 = v128.load(bb, 16), B2 = v128.load(bb, 32), B3 = v128.load(bb, 48);
+    const P01 = i32x4.add(v128.shuffle<i32>(B0, B1, 0, 2, 4, 6), v128.shuffle<i32>(B0, B1, 1, 3, 5, 7));
+    const P23 = i32x4.add(v128.shuffle<i32>(B2, B3, 0, 2, 4, 6), v128.shuffle<i32>(B2, B3, 1, 3, 5, 7));
+    const summins = hsum_i32(i32x4.add(i32x4.mul(P01, u8x8_to_i32(mnLo, mnHi, false)), i32x4.mul(P23, u8x8_to_i32(mnLo, mnHi, true))));
+    s += d * <f32>sumi - dmin * <f32>summins;
   }
   return s;
 }
@@ -241,23 +256,26 @@ function half_to_f32_full(h: u32): f32 {
   for (let b = 0; b < nb; b++) {
     const p = w + <usize>b * 210;
     const d = half_to_f32(load<u16>(p, 208)) * load<f32>(ad + (<usize>b << 2));
+    const sc = v128.load(p, 192); // 16 i8 scales, one per 16 elements
+    const sLo = i16x8.extend_low_i8x16_s(sc), sHi = i16x8.extend_high_i8x16_s(sc);
     let acc = i32x4.splat(0);
     for (let h = 0; h < 2; h++) {
-      const ql = p + (<usize>h << 6), qh = p + 128 + (<usize>h << 5), sc = p + 192 + (<usize>h << 3);
+      const ql = p + (<usize>h << 6), qh = p + 128 + (<usize>h << 5);
       const qa = a + (<usize>b << 8) + (<usize>h << 7);
-      for (let is = 0; is < 2; is++) {
-        const l0 = <usize>is << 4;
-        const vl0 = v128.load(ql + l0), vl1 = v128.load(ql + 32 + l0), vh = v128.load(qh + l0);
-        const q1 = v128.or(v128.and(vl0, m4), i8x16.shl(v128.and(vh, m2), 4));
-        const q2 = v128.or(v128.and(vl1, m4), i8x16.shl(v128.and(i8x16.shr_u(vh, 2), m2), 4));
-        const q3 = v128.or(i8x16.shr_u(vl0, 4), i8x16.shl(v128.and(i8x16.shr_u(vh, 4), m2), 4));
-        const q4 = v128.or(i8x16.shr_u(vl1, 4), i8x16.shl(i8x16.shr_u(vh, 6), 4));
-        const s1 = <i32>load<i8>(sc + is), s2 = <i32>load<i8>(sc + is + 2), s3 = <i32>load<i8>(sc + is + 4), s4 = <i32>load<i8>(sc + is + 6);
-        acc = i32x4.add(acc, i32x4.mul(dot16_q6(q1, qa + l0), i32x4.splat(s1)));
-        acc = i32x4.add(acc, i32x4.mul(dot16_q6(q2, qa + 32 + l0), i32x4.splat(s2)));
-        acc = i32x4.add(acc, i32x4.mul(dot16_q6(q3, qa + 64 + l0), i32x4.splat(s3)));
-        acc = i32x4.add(acc, i32x4.mul(dot16_q6(q4, qa + 96 + l0), i32x4.splat(s4)));
-      }
+      // groups (of 16) g = 0..7 of this half: is = 0 gives g0, g2, g4, g6; is = 1 gives g1, g3, g5, g7
+      let vl0 = v128.load(ql), vl1 = v128.load(ql, 32), vh = v128.load(qh);
+      const g0 = dot16_q6(v128.or(v128.and(vl0, m4), i8x16.shl(v128.and(vh, m2), 4)), qa);
+      const g2 = dot16_q6(v128.or(v128.and(vl1, m4), i8x16.shl(v128.and(i8x16.shr_u(vh, 2), m2), 4)), qa + 32);
+      const g4 = dot16_q6(v128.or(i8x16.shr_u(vl0, 4), i8x16.shl(v128.and(i8x16.shr_u(vh, 4), m2), 4)), qa + 64);
+      const g6 = dot16_q6(v128.or(i8x16.shr_u(vl1, 4), i8x16.shl(i8x16.shr_u(vh, 6), 4)), qa + 96);
+      vl0 = v128.load(ql, 16); vl1 = v128.load(ql, 48); vh = v128.load(qh, 16);
+      const g1 = dot16_q6(v128.or(v128.and(vl0, m4), i8x16.shl(v128.and(vh, m2), 4)), qa + 16);
+      const g3 = dot16_q6(v128.or(v128.and(vl1, m4), i8x16.shl(v128.and(i8x16.shr_u(vh, 2), m2), 4)), qa + 48);
+      const g5 = dot16_q6(v128.or(i8x16.shr_u(vl0, 4), i8x16.shl(v128.and(i8x16.shr_u(vh, 4), m2), 4)), qa + 80);
+      const g7 = dot16_q6(v128.or(i8x16.shr_u(vl1, 4), i8x16.shl(i8x16.shr_u(vh, 6), 4)), qa + 112);
+      const s16 = h == 0 ? sLo : sHi;
+      acc = i32x4.add(acc, i32x4.mul(reduce4_i32(g0, g1, g2, g3), i32x4.extend_low_i16x8_s(s16)));
+      acc = i32x4.add(acc, i32x4.mul(reduce4_i32(g4, g5, g6, g7), i32x4.extend_high_i16x8_s(s16)));
     }
     s += d * <f32>hsum_i32(acc);
   }
