@@ -8,3 +8,7 @@ export {
 } from "./vocab.js";
 export { resolvePreTokenizer, supportedPreTokenizers, PreTokenizer, type PreTokenizerConfig } from "./pretokenizers.js";
 export * from "./describe.js";
+export * from "./train.js";
+export * from "./train-gguf.js";
+export * from "./train-files.js";
+export { ByteLevelBpeEncoder } from "./train-encode.js";
