@@ -1,0 +1,110 @@
+/**
+ * GPT-2 (Radford et al. 2019), general.architecture "gpt2": learned absolute position
+ * embeddings added to the token embeddings, pre-norm LayerNorm blocks, one fused QKV projection,
+ * biases on every linear layer, GELU MLP; head untied or tied to token_embd.
+ * Graph: llama.cpp src/models/gpt2.cpp (build_gpt2 at the reference commit).
+ *
+ * Shapes in ggml order [n_in, n_out]; activations row-major [n_tokens][width].
+ */
+import { GlassboxError } from "../errors.js";
+import type { GgufFile } from "../formats/gguf/reader.js";
+import type { Kernels } from "../kernels/api.js";
+import type { WeightMatrix } from "../kernels/ref/index.js";
+import { readHParams } from "./hparams.js";
+import {
+  embedTokens, emit, ffnGelu, layerNorm, residual, selfAttention,
+  type AttentionWeights, type GeluMlpWeights,
+} from "./layers.js";
+import { TransformerModel, type LoadModelOptions } from "./model.js";
+import { WeightLoader } from "./weights.js";
+
+/** One GPT-2 block. */
+interface Gpt2Layer {
+  /** attn_norm.weight, attn_norm.bias [n_embd]. */
+  readonly attnNorm: Float32Array;
+  readonly attnNormB: Float32Array;
+  /** attn_qkv [n_embd, n_embd_q + 2 n_embd_kv] + bias; attn_output [n_embd_q, n_embd] + bias [n_embd]. */
+  readonly attn: AttentionWeights;
+  /** ffn_norm.weight, ffn_norm.bias [n_embd]. */
+  readonly ffnNorm: Float32Array;
+  readonly ffnNormB: Float32Array;
+  /** ffn_up [n_embd, n_ff] + bias [n_ff]; ffn_down [n_ff, n_embd] + bias [n_embd]. */
+  readonly ffn: GeluMlpWeights;
+}
+
+/** A GPT-2 model; see the module comment. */
+export class Gpt2Model extends TransformerModel {
+  /** token_embd.weight [n_embd, n_vocab]. */
+  readonly tokEmbd: WeightMatrix;
+  /** position_embd.weight [n_embd, n_ctx_train]. */
+  readonly posEmbd: WeightMatrix;
+  readonly layers: Gpt2Layer[] = [];
+  /** output_norm.weight, output_norm.bias [n_embd]. */
+  readonly outputNorm: Float32Array;
+  readonly outputNormB: Float32Array;
+  /** output.weight [n_embd, n_vocab], or token_embd when tied. */
+  readonly output: WeightMatrix;
+
+  /** @throws MODEL_BAD_METADATA, MODEL_MISSING_TENSOR, MODEL_BAD_TENSOR; MODEL_BAD_OPTION when nCtx exceeds the learned positions. */
+  constructor(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptions = {}, keyArch = "gpt2") {
+    const hp = readHParams(gguf, keyArch, "layer");
+    if (opts.nCtx !== undefined && opts.nCtx > hp.nCtxTrain) {
+      throw new GlassboxError("MODEL_BAD_OPTION", `nCtx ${opts.nCtx} exceeds the ${hp.nCtxTrain} learned positions of this model`);
+    }
+    super(keyArch, kernels, hp, opts);
+    const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
+    const wl = new WeightLoader(gguf, kernels);
+    this.tokEmbd = wl.matrix("token_embd.weight", E, hp.nVocab);
+    this.posEmbd = wl.matrix("position_embd.weight", E, hp.nCtxTrain);
+    this.outputNorm = wl.vector("output_norm.weight", E);
+    this.outputNormB = wl.vector("output_norm.bias", E);
+    this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
+    for (let i = 0; i < hp.nLayer; i++) {
+      const p = `blk.${i}.`;
+      this.layers.push({
+        attnNorm: wl.vector(p + "attn_norm.weight", E),
+        attnNormB: wl.vector(p + "attn_norm.bias", E),
+        attn: {
+          wqkv: wl.matrix(p + "attn_qkv.weight", E, Q + 2 * KV),
+          bqkv: wl.vector(p + "attn_qkv.bias", Q + 2 * KV),
+          wo: wl.matrix(p + "attn_output.weight", Q, E),
+          bo: wl.vector(p + "attn_output.bias", E),
+        },
+        ffnNorm: wl.vector(p + "ffn_norm.weight", E),
+        ffnNormB: wl.vector(p + "ffn_norm.bias", E),
+        ffn: {
+          up: wl.matrix(p + "ffn_up.weight", E, F),
+          upB: wl.vector(p + "ffn_up.bias", F),
+          down: wl.matrix(p + "ffn_down.weight", F, E),
+          downB: wl.vector(p + "ffn_down.bias", E),
+        },
+      });
+    }
+  }
+
+  protected forward(tokens: Int32Array, pos0: number, outFrom: number, logits: Float32Array | undefined): void {
+    const T = tokens.length, E = this.hparams.nEmbd;
+    const { x, h, attnOut, ffnOut, positions } = this.ws;
+    embedTokens(this, x, this.tokEmbd, tokens);                       // x = token_embd[tokens]
+    embedTokens(this, h, this.posEmbd, positions.subarray(0, T));     //   + position_embd[pos]
+    residual(this, x, x, h, T);
+    emit(this, -1, "inp_embd", x, T, E, pos0);
+    for (let l = 0; l < this.layers.length; l++) {
+      const L = this.layers[l]!;
+      layerNorm(this, h, x, T, L.attnNorm, L.attnNormB);               // h = layernorm(x)
+      emit(this, l, "attn_norm", h, T, E, pos0);
+      selfAttention(this, l, L.attn, {}, h, T, pos0, attnOut);
+      residual(this, x, attnOut, x, T);                                 // x = attn + x
+      emit(this, l, "ffn_inp", x, T, E, pos0);
+      layerNorm(this, h, x, T, L.ffnNorm, L.ffnNormB);                 // h = layernorm(x)
+      emit(this, l, "ffn_norm", h, T, E, pos0);
+      ffnGelu(this, l, L.ffn, h, T, pos0, ffnOut);
+      residual(this, x, ffnOut, x, T);                                  // x = ffn + x
+      emit(this, l, "l_out", x, T, E, pos0);
+    }
+    if (!logits) return;
+    const rows = T - outFrom;
+    layerNorm(this, h, x.subarray(outFrom * E), rows, this.outputNorm, this.outputNormB);
+    this.head(h, rows, pos0 + outFrom, this.output, logits);
+  }
+}
