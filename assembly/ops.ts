@@ -145,20 +145,22 @@ export function attention(q: usize, k: usize, v: usize, out: usize, nTok: i32, n
       }
       const sum = exp_row(w, p + 1, mx);
       scale_row(w, p + 1, <f32>(1 / sum));
-      // out = Σ_j w_j v_j, per element in j order (same rounding as the reference)
-      let i = 0;
-      for (; i + 4 <= hd; i += 4) {
-        let acc = f32x4.splat(0);
-        for (let j = 0; j <= p; j++) {
-          const vp = v + ((<usize>j * kvStride + <usize>g * <usize>hd + <usize>i) << 2);
-          acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(w + (<usize>j << 2)), v128.load(vp)));
+      // out = Σ_j w_j v_j: V rows are read once, in order; each element still sums in j order
+      // with a separate multiply and add (the reference's rounding)
+      for (let i = 0; i < hd; i++) store<f32>(op + (<usize>i << 2), 0);
+      for (let j = 0; j <= p; j++) {
+        const wj = load<f32>(w + (<usize>j << 2));
+        const wv = f32x4.splat(wj);
+        const vp = v + ((<usize>j * kvStride + <usize>g * <usize>hd) << 2);
+        let i = 0;
+        for (; i + 4 <= hd; i += 4) {
+          const o = <usize>i << 2;
+          v128.store(op + o, f32x4.add(v128.load(op + o), f32x4.mul(wv, v128.load(vp + o))));
         }
-        v128.store(op + (<usize>i << 2), acc);
-      }
-      for (; i < hd; i++) {
-        let acc: f32 = 0;
-        for (let j = 0; j <= p; j++) acc += load<f32>(w + (<usize>j << 2)) * load<f32>(v + ((<usize>j * kvStride + <usize>g * <usize>hd + <usize>i) << 2));
-        store<f32>(op + (<usize>i << 2), acc);
+        for (; i < hd; i++) {
+          const o = <usize>i << 2;
+          store<f32>(op + o, load<f32>(op + o) + wj * load<f32>(vp + o));
+        }
       }
     }
   }

@@ -68,3 +68,14 @@ test("a kernel that traps on every thread reports an error and leaves the pool u
   assert.equal(a[100], 2);
   await k.close();
 });
+
+test("alloc() returns zeroed memory even where scratch space was used before", async () => {
+  const k = await loadWasmKernels({ threads: 1 });
+  const x = new Float32Array(4096).fill(3); // outside wasm memory: copied into scratch and released
+  const y = new Float32Array(4096);
+  k.scale(y, x, 2, 4096);
+  assert.equal(y[4095], 6);
+  const z = k.alloc(8192);
+  assert.ok(z.every((v) => v === 0));
+  await k.close();
+});

@@ -48,16 +48,16 @@ export class Arena {
     this.buffers.add(this.memory.buffer);
   }
 
-  /** A Float32Array of n elements in the memory. */
+  /** A zero-filled Float32Array of n elements in the memory (scratch space is reused, so it is cleared). */
   f32(n: number): Float32Array {
     const p = this.alloc(n * 4); // before reading .buffer: alloc may grow the memory
-    return new Float32Array(this.memory.buffer, p, n);
+    return new Float32Array(this.memory.buffer, p, n).fill(0);
   }
 
-  /** A Uint8Array of n bytes in the memory. */
+  /** A zero-filled Uint8Array of n bytes in the memory. */
   u8(n: number): Uint8Array {
     const p = this.alloc(n);
-    return new Uint8Array(this.memory.buffer, p, n);
+    return new Uint8Array(this.memory.buffer, p, n).fill(0);
   }
 
   /** The current top, to pass to {@link release} later (scratch allocations). */
