@@ -25,7 +25,7 @@ export class KernelPool {
   private busy = false;
 
   private constructor(
-    private readonly memory: WebAssembly.Memory,
+    memory: WebAssembly.Memory,
     ctrlPtr: number,
     /** Total threads including the main thread. */
     readonly threads: number,
@@ -133,6 +133,5 @@ export class KernelPool {
       if (w.threadId === -1) { clearTimeout(timer); res(); }
     })));
     this.workers.length = 0;
-    void this.memory;
   }
 }
