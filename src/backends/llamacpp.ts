@@ -23,13 +23,18 @@ import { LOGIT_RECOVERY_TEMPERATURE, logitsFromProbabilities } from "./logits-fr
 import { readGgufModelInfo } from "./model-info.js";
 import { loadLlama, type NlcContext, type NlcControlledInput, type NlcModel, type NlcSequence } from "./node-llama-cpp.js";
 
-/** Sampler settings that make node-llama-cpp's chain a plain softmax at temperature T. */
-const PROBE = {
-  generateNext: {
-    probabilities: true,
-    options: { temperature: LOGIT_RECOVERY_TEMPERATURE, topK: 0, topP: 1, minP: 0, seed: 0 },
-  },
-} as const;
+/**
+ * Sampler settings that make node-llama-cpp's chain a plain softmax at temperature T over the
+ * `topK` most likely tokens (0 = the whole vocabulary).
+ */
+function probe(topK: number) {
+  return {
+    generateNext: {
+      probabilities: true,
+      options: { temperature: LOGIT_RECOVERY_TEMPERATURE, topK, topP: 1, minP: 0, seed: 0 },
+    },
+  };
+}
 
 /** The llamacpp Backend; create it with openLlamaCppBackend. */
 export class LlamaCppBackend implements Backend {
@@ -38,6 +43,7 @@ export class LlamaCppBackend implements Backend {
   private past = 0;
   private closed = false;
   private readonly logits: Float32Array;
+  private readonly probe: ReturnType<typeof probe>;
 
   constructor(
     private readonly model: NlcModel,
@@ -46,7 +52,10 @@ export class LlamaCppBackend implements Backend {
     readonly nVocab: number,
     readonly nCtx: number,
     readonly chatTemplate: string | undefined,
+    /** Logits read back per eval: the K largest (0 = all n_vocab); see OpenBackendOptions.logitsTopK. */
+    readonly logitsTopK = 0,
   ) {
+    this.probe = probe(logitsTopK);
     this.tokenizer = new LlamaCppTokenizer(model);
     this.logits = new Float32Array(nVocab);
   }
@@ -69,7 +78,7 @@ export class LlamaCppBackend implements Backend {
     const n = tokens.length;
     const input: NlcControlledInput[] = new Array(n);
     for (let i = 0; i < n - 1; i++) input[i] = tokens[i]!;
-    input[n - 1] = [tokens[n - 1]!, PROBE];
+    input[n - 1] = [tokens[n - 1]!, this.probe];
     let out;
     try {
       out = await this.sequence.controlledEvaluate(input);
@@ -102,11 +111,14 @@ export class LlamaCppBackend implements Backend {
  * Opens a GGUF model with llama.cpp (see the module comment).
  * @throws GlassboxError BACKEND_UNAVAILABLE (node-llama-cpp missing or without a binary here),
  *   BACKEND_LOAD_FAILED (llama.cpp could not load the model or create the context: unsupported
- *   architecture, out of memory, bad LoRA file), INVALID_OPTION (bad threads / nCtx), and the
+ *   architecture, out of memory, bad LoRA file), INVALID_OPTION (bad threads / nCtx /
+ *   logitsTopK), and the
  *   GGUF reader's errors for a file that is not a valid GGUF.
  */
 export async function openLlamaCppBackend(modelPath: string, opts: OpenBackendOptions = {}): Promise<LlamaCppBackend> {
   checkThreads(opts.threads);
+  const topK = opts.logitsTopK ?? 0;
+  if (!Number.isSafeInteger(topK) || topK < 0) throw new GlassboxError("INVALID_OPTION", `logitsTopK must be an integer >= 0, got ${topK}`);
   const file = GgufFile.open(modelPath);
   let info;
   try {
@@ -131,7 +143,7 @@ export async function openLlamaCppBackend(modelPath: string, opts: OpenBackendOp
       contextSize: nCtx,
       batchSize: Math.min(512, nCtx),
       sequences: 1,
-      threads: { ideal: threads, min: threads },
+      threads,
       flashAttention: false,
       experimentalKvCacheKeyType: kvType,
       experimentalKvCacheValueType: kvType,
@@ -146,5 +158,5 @@ export async function openLlamaCppBackend(modelPath: string, opts: OpenBackendOp
     await model.dispose();
     throw new GlassboxError("BACKEND_LOAD_FAILED", `llama.cpp made a context of ${context.contextSize} tokens, fewer than the ${nCtx} asked for`);
   }
-  return new LlamaCppBackend(model, context, context.getSequence(), info.nVocab, nCtx, info.chatTemplate);
+  return new LlamaCppBackend(model, context, context.getSequence(), info.nVocab, nCtx, info.chatTemplate, Math.min(topK, info.nVocab));
 }

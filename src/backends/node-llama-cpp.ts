@@ -46,7 +46,7 @@ export interface NlcContext {
 export interface NlcContextOptions {
   contextSize: number;
   batchSize?: number;
-  threads?: number | { ideal?: number; min?: number };
+  threads?: number;
   sequences?: number;
   flashAttention?: boolean;
   experimentalKvCacheKeyType?: "F32" | "F16";

@@ -1,0 +1,100 @@
+/**
+ * A multi-turn chat over one backend: the conversation, a system prompt, generation options,
+ * and KV-cache reuse between turns (only the new part of the conversation is evaluated).
+ *
+ * ```ts
+ * const chat = new ChatSession(backend, { system: "Be brief.", options: { temperature: 0.7 } });
+ * for await (const ev of chat.send("Hello!")) if (ev.type === "token") process.stdout.write(ev.text);
+ * chat.messages; // [{role:"user",...}, {role:"assistant",...}]
+ * ```
+ */
+import { generate, parseGenerateOptions, type GenerateEvent, type GenerateOptionsInput } from "../generate/index.js";
+import type { ChatMessage } from "../tokenizer/chat/index.js";
+import type { Backend } from "./backend.js";
+import { encodeChatPrompt } from "./chat-prompt.js";
+import { PrefixCache } from "./prefix-cache.js";
+
+/** Options of a ChatSession. */
+export interface ChatSessionOptions {
+  /** Built-in chat template name to use instead of the model's own. */
+  template?: string;
+  /** System prompt (a first "system" message), if any. */
+  system?: string;
+  /** Generation options for every reply (validated now: GlassboxError INVALID_OPTION). */
+  options?: GenerateOptionsInput;
+}
+
+/** See the module comment. One reply at a time. */
+export class ChatSession {
+  /** The conversation without the system prompt, oldest first. */
+  readonly messages: ChatMessage[] = [];
+  /** System prompt, or undefined for none. */
+  system: string | undefined;
+  /** Built-in template name, or undefined for the model's own. */
+  readonly template: string | undefined;
+  private opts: GenerateOptionsInput;
+  private readonly cache: PrefixCache;
+
+  constructor(readonly backend: Backend, o: ChatSessionOptions = {}) {
+    this.template = o.template;
+    this.system = o.system;
+    this.opts = { ...(o.options ?? {}) };
+    parseGenerateOptions(this.opts);
+    this.cache = new PrefixCache(backend);
+  }
+
+  /** The generation options set so far (a copy). */
+  get options(): GenerateOptionsInput {
+    return { ...this.opts };
+  }
+
+  /**
+   * Sets one generation option (snake_case name as in GenerateOptions, e.g. "temperature",
+   * "top_k"); `undefined` removes it (back to the default).
+   * @throws GlassboxError INVALID_OPTION (unknown name or bad value); the options are unchanged then.
+   */
+  setOption(name: string, value: unknown): void {
+    const next: Record<string, unknown> = { ...this.opts };
+    if (value === undefined) delete next[name];
+    else next[name] = value;
+    parseGenerateOptions(next);
+    this.opts = next as GenerateOptionsInput;
+  }
+
+  /** Forgets the conversation (the system prompt stays). */
+  reset(): void {
+    this.messages.length = 0;
+  }
+
+  /** The messages the template sees: the system prompt (if any) and the conversation. */
+  fullMessages(): ChatMessage[] {
+    return this.system !== undefined && this.system !== "" ? [{ role: "system", content: this.system }, ...this.messages] : [...this.messages];
+  }
+
+  /**
+   * Adds the user's message and generates the assistant's reply (events as from generate()).
+   * The reply is added to the conversation when the stream ends, also when the consumer stops
+   * early (the text so far is kept). When the prompt cannot be built or evaluated (e.g.
+   * PROMPT_TOO_LONG: the conversation outgrew the context), the user's message is removed again
+   * and the error is thrown.
+   */
+  async *send(text: string): AsyncGenerator<GenerateEvent, void, undefined> {
+    this.messages.push({ role: "user", content: text });
+    let reply = "";
+    let started = false;
+    try {
+      const prompt = await encodeChatPrompt(this.backend, this.fullMessages(), this.template !== undefined ? { template: this.template } : {});
+      for await (const ev of generate(this.cache, this.backend.tokenizer, prompt, this.opts)) {
+        started = true;
+        if (ev.type === "token") reply += ev.text;
+        else reply += ev.tail;
+        yield ev;
+      }
+    } catch (e) {
+      if (!started) this.messages.pop();
+      throw e;
+    } finally {
+      if (started) this.messages.push({ role: "assistant", content: reply });
+    }
+  }
+}

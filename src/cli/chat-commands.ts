@@ -1,0 +1,98 @@
+// The slash commands of `glassbox chat`: /system, /reset, /set, /exit, /help.
+import type { ChatSession } from "../backends/index.js";
+import { GlassboxError, isGlassboxError } from "../errors.js";
+import { parseGenerateOptions } from "../generate/index.js";
+
+/** The /help text. */
+export const CHAT_HELP = [
+  "commands:",
+  "  /system <text>     set the system prompt (/system alone removes it)",
+  "  /reset             forget the conversation (the system prompt stays)",
+  "  /set <name> <value>  set a generation option, e.g. /set temperature 0.7, /set top-k 20, /set max-tokens 64",
+  "                     (/set <name> alone restores its default; /set alone lists the options)",
+  "  /exit              leave (also Ctrl-D, or Ctrl-C at an empty prompt)",
+  "  /help              this text",
+  "Ctrl-C while an answer is being written stops that answer.",
+].join("\n");
+
+/** Option names as typed (--flag spellings and aliases) -> GenerateOptions names. */
+const ALIASES: Record<string, string> = { temp: "temperature", n: "max_tokens" };
+
+/** "top-k" / "top_k" / "temp" -> "top_k" / "temperature". */
+export function optionName(name: string): string {
+  const n = name.replace(/^-+/, "").replace(/-/g, "_").toLowerCase();
+  return ALIASES[n] ?? n;
+}
+
+/** Reads an option value as typed: a number, true/false, or else the text itself. */
+export function optionValue(text: string): unknown {
+  const t = text.trim();
+  if (t === "true") return true;
+  if (t === "false") return false;
+  if (t !== "" && Number.isFinite(Number(t))) return Number(t);
+  return t;
+}
+
+/** What a chat input line asks for. */
+export type ChatCommandResult =
+  | { kind: "exit" }
+  | { kind: "message"; text: string } // feedback to print
+  | { kind: "help" };
+
+/** The current settings, one "name = value" per line (defaults filled in). */
+export function describeOptions(session: ChatSession): string {
+  const o = parseGenerateOptions(session.options) as unknown as Record<string, unknown>;
+  const lines = Object.keys(o)
+    .sort()
+    .filter((k) => o[k] !== undefined && !(Array.isArray(o[k]) && (o[k] as unknown[]).length === 0))
+    .map((k) => `  ${k} = ${JSON.stringify(o[k])}`);
+  return ["generation options:", ...lines].join("\n");
+}
+
+/**
+ * Runs one slash command (`line` starts with "/") on the session.
+ * @throws GlassboxError CHAT_UNKNOWN_COMMAND for an unknown command, INVALID_OPTION for a bad
+ *   /set (the session is unchanged then).
+ */
+export function runChatCommand(session: ChatSession, line: string): ChatCommandResult {
+  const m = /^\/(\S*)\s*([\s\S]*)$/.exec(line.trim())!;
+  const cmd = m[1]!.toLowerCase();
+  const rest = m[2]!.trim();
+  switch (cmd) {
+    case "exit":
+    case "quit":
+    case "bye":
+      return { kind: "exit" };
+    case "help":
+    case "?":
+      return { kind: "help" };
+    case "reset":
+    case "clear":
+      session.reset();
+      return { kind: "message", text: "(conversation cleared)" };
+    case "system":
+      session.system = rest === "" ? undefined : rest;
+      return { kind: "message", text: rest === "" ? "(system prompt removed)" : "(system prompt set)" };
+    case "set": {
+      if (rest === "") return { kind: "message", text: describeOptions(session) };
+      const sp = /^(\S+)\s*([\s\S]*)$/.exec(rest)!;
+      const name = optionName(sp[1]!);
+      const value = sp[2]!.trim() === "" ? undefined : optionValue(sp[2]!);
+      session.setOption(name, value);
+      return { kind: "message", text: value === undefined ? `(${name} back to its default)` : `(${name} = ${JSON.stringify(value)})` };
+    }
+    default:
+      throw new GlassboxError("CHAT_UNKNOWN_COMMAND", `unknown command /${cmd}; type /help for the list`);
+  }
+}
+
+/**
+ * One line for an error during the chat (the chat goes on): "error [CODE]: message", with a
+ * hint to /reset when the conversation no longer fits the context.
+ */
+export function chatErrorLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = isGlassboxError(e) ? ` [${e.code}]` : "";
+  const hint = isGlassboxError(e, "PROMPT_TOO_LONG") ? " (type /reset to start over)" : "";
+  return `glassbox: error${code}: ${msg}${hint}`;
+}

@@ -1,0 +1,58 @@
+// Printing helpers of `glassbox run`: the figures line, the --probs lines and the --json object.
+import type { BackendName } from "../backends/index.js";
+import type { DoneEvent, TokenEvent } from "../generate/index.js";
+
+/** 0.4123 -> " 41.23%" (fixed width 7). */
+export function formatPercent(p: number): string {
+  return `${(p * 100).toFixed(2).padStart(6)}%`;
+}
+
+/** A token piece as a quoted, escaped string (spaces and newlines visible): "\n", " the". */
+export function quotePiece(piece: string): string {
+  return JSON.stringify(piece);
+}
+
+/**
+ * One --probs line: index, the chosen piece, its probability, then the top alternatives with
+ * theirs (the chosen one marked with *). Probabilities are the model's own distribution
+ * (softmax of the raw logits), whatever the sampling settings.
+ */
+export function formatProbsLine(index: number, ev: TokenEvent, pieceWidth = 14): string {
+  const p = ev.logprob !== undefined ? Math.exp(ev.logprob) : NaN;
+  const alts = (ev.top ?? []).map((t) => `${t.id === ev.id ? "*" : ""}${quotePiece(t.piece)} ${formatPercent(Math.exp(t.logprob)).trim()}`);
+  return `${String(index).padStart(4)}  ${quotePiece(ev.piece).padEnd(pieceWidth)} ${formatPercent(p)}  | ${alts.join("  ")}`;
+}
+
+/** The figures line printed on stderr at the end of a run. */
+export function formatFigures(done: DoneEvent, backend: BackendName, threads: number): string {
+  const t = done.timings;
+  const finish = done.finishReason === "stop" && done.stop !== undefined ? `stop (${quotePiece(done.stop)})` : done.finishReason;
+  return (
+    `prompt: ${done.usage.prompt_tokens} tokens, ${t.prompt_per_second.toFixed(1)} tokens/s | ` +
+    `generated: ${done.usage.completion_tokens} tokens, ${t.predicted_per_second.toFixed(1)} tokens/s | ` +
+    `finish: ${finish} | backend: ${backend}, ${threads} thread${threads === 1 ? "" : "s"} | seed: ${done.seed}`
+  );
+}
+
+/** The `run --json` object (CLARIFICATIONS.md "Engine and CLI"): generated tokens only. */
+export interface RunJson {
+  text: string;
+  tokens: Array<{ id: number; piece: string; logprob: number | null; top: Array<{ id: number; piece: string; logprob: number }> }>;
+  usage: { prompt_tokens: number; completion_tokens: number };
+  timings: { prompt_per_second: number; predicted_per_second: number };
+}
+
+/** Builds the --json object from the token events and the done event. */
+export function runJson(tokens: TokenEvent[], done: DoneEvent): RunJson {
+  return {
+    text: done.text,
+    tokens: tokens.map((ev) => ({
+      id: ev.id,
+      piece: ev.piece,
+      logprob: ev.logprob ?? null,
+      top: (ev.top ?? []).map((t) => ({ id: t.id, piece: t.piece, logprob: t.logprob })),
+    })),
+    usage: { prompt_tokens: done.usage.prompt_tokens, completion_tokens: done.usage.completion_tokens },
+    timings: { prompt_per_second: done.timings.prompt_per_second, predicted_per_second: done.timings.predicted_per_second },
+  };
+}

@@ -1,0 +1,82 @@
+// `glassbox run <model.gguf> [prompt]`: stream one completion to stdout, figures on stderr.
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { encodeChatPrompt, openBackend } from "../backends/index.js";
+import { GlassboxError } from "../errors.js";
+import { generate, parseGenerateOptions, type DoneEvent, type TokenEvent } from "../generate/index.js";
+import type { ChatMessage } from "../tokenizer/chat/index.js";
+import { formatFigures, formatProbsLine, runJson } from "./run-format.js";
+import { addBackendFlags, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, parseInteger, type EngineFlags } from "./sampling-flags.js";
+
+interface RunFlags extends EngineFlags {
+  json?: boolean;
+  probs?: number;
+  chat?: boolean;
+  chatTemplate?: string;
+  system?: string;
+  file?: string;
+}
+
+export function registerRun(program: Command): void {
+  const cmd = program
+    .command("run")
+    .description(
+      "Generate a completion of a prompt with a GGUF model and stream it to standard output; a line of figures " +
+        "(prompt and generated tokens, tokens/s of prefill and decode) goes to standard error. " +
+        "Without a prompt (and without --file) the prompt is read from standard input.",
+    )
+    .argument("<model>", "a .gguf model file")
+    .argument("[prompt]", "the text to complete");
+  addSamplingFlags(cmd);
+  addBackendFlags(cmd);
+  cmd
+    .option("--json", 'print one JSON object instead: {"text","tokens":[{"id","piece","logprob","top"}],"usage","timings"}')
+    .option("--probs <n>", "show each generated token with its probability and the n most likely alternatives", parseInteger)
+    .option("--chat", "wrap the prompt as a user message in the model's chat template")
+    .option("--chat-template <name>", "wrap the prompt with this built-in chat template (implies --chat)")
+    .option("--system <text>", "system prompt for the chat template (implies --chat)")
+    .option("--file <path>", "read the prompt from a UTF-8 file")
+    .action(async (model: string, prompt: string | undefined, flags: RunFlags) => {
+      const options = generateOptionsFromFlags(flags);
+      if (flags.probs !== undefined) {
+        if (flags.probs < 0) throw new GlassboxError("INVALID_OPTION", `--probs must be >= 0, got ${flags.probs}`);
+        options.logprobs = flags.probs;
+      } else if (flags.json) {
+        options.logprobs = 0;
+      }
+      parseGenerateOptions(options); // bad values fail before the model is loaded
+      const text = flags.file !== undefined ? readFileSync(flags.file, "utf8") : prompt ?? readFileSync(0, "utf8");
+      const backend = await openBackend(model, backendOptionsFromFlags(flags));
+      try {
+        const chat = flags.chat || flags.chatTemplate !== undefined || flags.system !== undefined;
+        let input: string | Int32Array = text;
+        if (chat) {
+          const messages: ChatMessage[] = [];
+          if (flags.system !== undefined) messages.push({ role: "system", content: flags.system });
+          messages.push({ role: "user", content: text });
+          input = await encodeChatPrompt(backend, messages, flags.chatTemplate !== undefined ? { template: flags.chatTemplate } : {});
+        }
+        const tokens: TokenEvent[] = [];
+        let done: DoneEvent | undefined;
+        let index = 0;
+        for await (const ev of generate(backend, backend.tokenizer, input, options)) {
+          if (ev.type === "done") {
+            done = ev;
+          } else if (flags.json) {
+            tokens.push(ev);
+          } else if (flags.probs !== undefined) {
+            process.stdout.write(formatProbsLine(++index, ev) + "\n");
+          } else {
+            process.stdout.write(ev.text);
+          }
+        }
+        if (done === undefined) throw new Error("generation ended without a done event");
+        if (flags.json) process.stdout.write(JSON.stringify(runJson(tokens, done)) + "\n");
+        else if (flags.probs !== undefined) process.stdout.write(`\n${done.text}\n`);
+        else process.stdout.write(done.tail + "\n");
+        process.stderr.write(formatFigures(done, backend.name, backend.threads) + "\n");
+      } finally {
+        await backend.close();
+      }
+    });
+}

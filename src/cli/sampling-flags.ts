@@ -1,0 +1,95 @@
+// Flags shared by `run` and `chat`: sampling (names per llama.cpp and the OpenAI API) and backend.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { BACKEND_NAMES, type BackendName, type OpenBackendOptions } from "../backends/index.js";
+import type { GenerateOptionsInput } from "../generate/index.js";
+
+/** Parsed values of the shared flags (commander's camelCase names). */
+export interface EngineFlags {
+  temperature?: number;
+  temp?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repeatPenalty?: number;
+  repeatLastN?: number;
+  seed?: number;
+  maxTokens?: number;
+  stop?: string[];
+  ignoreEos?: boolean;
+  threads?: number;
+  backend?: BackendName;
+  ctxSize?: number;
+  lora?: string[];
+  gpu?: boolean;
+}
+
+/** commander parser: a finite number, else InvalidArgumentError (commander prints one error line). */
+export function parseNumber(value: string): number {
+  const v = Number(value);
+  if (value.trim() === "" || !Number.isFinite(v)) throw new InvalidArgumentError("not a number");
+  return v;
+}
+
+/** commander parser: an integer. */
+export function parseInteger(value: string): number {
+  const v = parseNumber(value);
+  if (!Number.isInteger(v)) throw new InvalidArgumentError("not an integer");
+  return v;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Adds the sampling flags (--temperature/--temp, --top-k, ..., --stop, --ignore-eos) to `cmd`. */
+export function addSamplingFlags(cmd: Command): Command {
+  return cmd
+    .option("--temperature <t>", "sampling temperature; 0 = greedy (argmax, lowest id on ties) (default 0.8)", parseNumber)
+    .addOption(new Option("--temp <t>", "alias of --temperature").argParser(parseNumber).hideHelp())
+    .option("--top-k <k>", "keep the k most likely tokens; 0 = off (default 40)", parseInteger)
+    .option("--top-p <p>", "keep the smallest set of tokens whose probability reaches p (default 0.95)", parseNumber)
+    .option("--min-p <p>", "drop tokens less likely than p times the most likely one (default 0.05)", parseNumber)
+    .option("--repeat-penalty <x>", "divide the logits of recently seen tokens by x; 1 = off (default 1)", parseNumber)
+    .option("--repeat-last-n <n>", "how many recent tokens the repeat penalty looks at; -1 = all (default 64)", parseInteger)
+    .option("--seed <n>", "random seed, for reproducible sampling (default: random; printed with the figures)", parseInteger)
+    .option("-n, --max-tokens <n>", "most tokens to generate (default: until end of text or the context is full)", parseInteger)
+    .option("--stop <text>", "stop when this text is generated (repeatable)", collect)
+    .option("--ignore-eos", "keep generating past end-of-text tokens");
+}
+
+/** Adds the backend flags (--backend, --threads/-t, --ctx-size/-c, --lora, --gpu) to `cmd`. */
+export function addBackendFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--backend <name>", "inference backend: wasm (ours) or llamacpp (node-llama-cpp)").choices(BACKEND_NAMES as string[]).default("wasm"))
+    .option("-t, --threads <n>", "compute threads (default: all cores)", parseInteger)
+    .option("-c, --ctx-size <n>", "context size in tokens (default: min(the model's, 4096))", parseInteger)
+    .option("--lora <file>", "apply a LoRA adapter GGUF (repeatable; llamacpp backend only for now)", collect)
+    .option("--gpu", "llamacpp backend: offload to a GPU when one is available (default: CPU only)");
+}
+
+/** Generation options from the parsed flags (validated later by generate(): INVALID_OPTION). */
+export function generateOptionsFromFlags(f: EngineFlags): GenerateOptionsInput {
+  const o: GenerateOptionsInput = {};
+  const temperature = f.temperature ?? f.temp;
+  if (temperature !== undefined) o.temperature = temperature;
+  if (f.topK !== undefined) o.top_k = f.topK;
+  if (f.topP !== undefined) o.top_p = f.topP;
+  if (f.minP !== undefined) o.min_p = f.minP;
+  if (f.repeatPenalty !== undefined) o.repeat_penalty = f.repeatPenalty;
+  if (f.repeatLastN !== undefined) o.repeat_last_n = f.repeatLastN;
+  if (f.seed !== undefined) o.seed = f.seed;
+  if (f.maxTokens !== undefined) o.max_tokens = f.maxTokens;
+  if (f.stop !== undefined) o.stop = f.stop;
+  if (f.ignoreEos) o.ignore_eos = true;
+  return o;
+}
+
+/** openBackend options from the parsed flags. */
+export function backendOptionsFromFlags(f: EngineFlags): OpenBackendOptions {
+  const o: OpenBackendOptions = { backend: f.backend ?? "wasm" };
+  if (f.threads !== undefined) o.threads = f.threads;
+  if (f.ctxSize !== undefined) o.nCtx = f.ctxSize;
+  if (f.lora !== undefined) o.lora = f.lora;
+  if (f.gpu) o.gpu = "auto";
+  return o;
+}
