@@ -2,6 +2,8 @@
 import { madd, split_start } from "./common";
 
 const KC: i32 = 256;
+/** Rows per L2 block of packed A (MC x KC f32 = 128 KiB). */
+const MC: i32 = 128;
 
 /**
  * Packs B^T given as W [N][K] row-major (a ggml f32 weight: N = n_out rows of K = n_in) into
@@ -157,16 +159,19 @@ export function gemm_packed(a: usize, bp: usize, c: usize, M: i32, N: i32, K: i3
   for (let k0 = 0; k0 < K; k0 += KC) {
     const k1 = min(k0 + KC, K);
     const load_c = accumulate != 0 || k0 > 0;
-    for (let p = p0; p < p1; p++) {
-      const bpp = bp + ((<usize>p * <usize>K) << 5);
-      const ncol = min(8, N - p * 8);
-      const cp = c + (<usize>(p * 8) << 2);
-      if (M == 1) {
-        tile1x8(a, 4, bpp, cp, k0, k1, load_c, ncol);
-        continue;
-      }
-      for (let i = 0; i < M; i += 4) {
-        tile4x8(a + ((<usize>i * <usize>K) << 2), bpp, cp + ((<usize>i * N) << 2), N, k0, k1, load_c, ncol, min(4, M - i));
+    if (M == 1) {
+      for (let p = p0; p < p1; p++) tile1x8(a, 4, bp + ((<usize>p * <usize>K) << 5), c + (<usize>(p * 8) << 2), k0, k1, load_c, min(8, N - p * 8));
+      continue;
+    }
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const i1 = min(i0 + MC, M);
+      for (let p = p0; p < p1; p++) {
+        const bpp = bp + ((<usize>p * <usize>K) << 5);
+        const ncol = min(8, N - p * 8);
+        const cp = c + (<usize>(p * 8) << 2);
+        for (let i = i0; i < i1; i += 4) {
+          tile4x8(a + ((<usize>i * <usize>K) << 2), bpp, cp + ((<usize>i * N) << 2), N, k0, k1, load_c, ncol, min(4, M - i));
+        }
       }
     }
   }
