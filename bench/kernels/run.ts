@@ -93,7 +93,7 @@ async function matvecBench(): Promise<void> {
   const nIn = 4096;
   const targetBytes = quick ? 32 << 20 : 96 << 20;
   console.log(`\n== mat-vec y = W x, n_in ${nIn}, ~${targetBytes >> 20} MiB of weights (GB/s of weight bytes) ==`);
-  console.log("  type    n_out  threads   GB/s  GFLOP/s  numpy-f32-gemv GB/s  ratio");
+  console.log("  type    n_out  threads  build           GB/s  GFLOP/s  numpy-f32-gemv GB/s  ratio");
   const types: [string, number][] = [["f32", GgmlType.F32], ["f16", GgmlType.F16], ["q8_0", GgmlType.Q8_0], ["q4_0", GgmlType.Q4_0], ["q4_K", GgmlType.Q4_K], ["q6_K", GgmlType.Q6_K]];
   const npGemv: Record<number, number | undefined> = {};
   for (const threads of [1, 2]) {
@@ -104,18 +104,20 @@ w@x; best=1e9; t_end=time.perf_counter()+${quick ? 0.3 : 1}
 while time.perf_counter()<t_end:
   t=time.perf_counter(); w@x; best=min(best,time.perf_counter()-t)
 print(w.nbytes/best/1e9)`, threads) : undefined;
-    const k = await loadWasmKernels({ threads });
-    for (const [name, type] of types) {
-      const nOut = Math.max(8, Math.round(targetBytes / rowBytes(type, nIn) / 8) * 8);
-      const w = weightMatrix(type, [nIn, nOut], randomWeightBytes(type, nIn, nOut));
-      k.prepare(w);
-      const x = k.alloc(nIn).fill(0.25), y = k.alloc(nOut);
-      const t = bestTime(() => k.matmul(y, x, 1, w));
-      const gbs = w.data.byteLength / t / 1e9;
-      const np = npGemv[threads];
-      console.log(`${name.padStart(6)}${String(nOut).padStart(9)}${String(threads).padStart(9)}${fmt(gbs)}${fmt((2 * nIn * nOut) / t / 1e9)}  ${np ? fmt(np).padStart(19) : "                n/a"}  ${np ? fmt(gbs / np, 2) : "  n/a"}`);
+    for (const relaxed of [false, "auto"] as const) {
+      const k = await loadWasmKernels({ threads, relaxed });
+      for (const [name, type] of types) {
+        const nOut = Math.max(8, Math.round(targetBytes / rowBytes(type, nIn) / 8) * 8);
+        const w = weightMatrix(type, [nIn, nOut], randomWeightBytes(type, nIn, nOut));
+        k.prepare(w);
+        const x = k.alloc(nIn).fill(0.25), y = k.alloc(nOut);
+        const t = bestTime(() => k.matmul(y, x, 1, w));
+        const gbs = w.data.byteLength / t / 1e9;
+        const np = npGemv[threads];
+        console.log(`${name.padStart(6)}${String(nOut).padStart(9)}${String(threads).padStart(9)}  ${k.name.padEnd(12)}${fmt(gbs)}${fmt((2 * nIn * nOut) / t / 1e9)}  ${np ? fmt(np).padStart(19) : "                n/a"}  ${np ? fmt(gbs / np, 2) : "  n/a"}`);
+      }
+      await k.close();
     }
-    await k.close();
   }
 }
 
