@@ -1,0 +1,70 @@
+/**
+ * Strided 2-D copies used around the GEMM: the `Kernels.gemmF32` interface only computes
+ * C = A·B with both operands row-major, so products with a transposed operand (Wᵀ in the forward
+ * of a linear layer, dYᵀ for the weight gradient, Kᵀ in attention) first materialise the
+ * transpose with {@link transposeInto}. These are plain loops over typed arrays, blocked so that
+ * both the read and the write side stay in cache.
+ */
+
+const BLOCK = 32;
+
+/**
+ * dst[dOff + j*dStride + i] = src[sOff + i*sStride + j] for i < rows, j < cols: writes the
+ * transpose of the [rows][cols] block of `src` (row stride sStride) as a [cols][rows] block of
+ * `dst` (row stride dStride).
+ * @param sStride source row stride (>= cols); default cols.
+ * @param dStride destination row stride (>= rows); default rows.
+ */
+export function transposeInto(
+  dst: Float32Array, src: Float32Array, rows: number, cols: number,
+  sStride = cols, sOff = 0, dStride = rows, dOff = 0,
+): void {
+  for (let i0 = 0; i0 < rows; i0 += BLOCK) {
+    const i1 = Math.min(rows, i0 + BLOCK);
+    for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+      const j1 = Math.min(cols, j0 + BLOCK);
+      for (let i = i0; i < i1; i++) {
+        const s = sOff + i * sStride;
+        let d = dOff + j0 * dStride + i;
+        for (let j = j0; j < j1; j++, d += dStride) dst[d] = src[s + j]!;
+      }
+    }
+  }
+}
+
+/**
+ * dst[dOff + j*dStride + i] += src[sOff + i*sStride + j]: accumulates the transpose of a
+ * [rows][cols] block of `src` into a [cols][rows] block of `dst` (gradient scatter).
+ */
+export function transposeAddInto(
+  dst: Float32Array, src: Float32Array, rows: number, cols: number,
+  sStride = cols, sOff = 0, dStride = rows, dOff = 0,
+): void {
+  for (let i0 = 0; i0 < rows; i0 += BLOCK) {
+    const i1 = Math.min(rows, i0 + BLOCK);
+    for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+      const j1 = Math.min(cols, j0 + BLOCK);
+      for (let i = i0; i < i1; i++) {
+        const s = sOff + i * sStride;
+        let d = dOff + j0 * dStride + i;
+        for (let j = j0; j < j1; j++, d += dStride) dst[d] = dst[d]! + src[s + j]!;
+      }
+    }
+  }
+}
+
+/** dst[dOff + r*dStride + j] = src[sOff + r*sStride + j] for r < rows, j < cols (strided row copy). */
+export function copyRows(dst: Float32Array, src: Float32Array, rows: number, cols: number, sStride: number, sOff: number, dStride: number, dOff: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = sOff + r * sStride;
+    dst.set(src.subarray(s, s + cols), dOff + r * dStride);
+  }
+}
+
+/** dst[dOff + r*dStride + j] += src[sOff + r*sStride + j] for r < rows, j < cols. */
+export function addRows(dst: Float32Array, src: Float32Array, rows: number, cols: number, sStride: number, sOff: number, dStride: number, dOff: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = sOff + r * sStride, d = dOff + r * dStride;
+    for (let j = 0; j < cols; j++) dst[d + j] = dst[d + j]! + src[s + j]!;
+  }
+}
