@@ -51,11 +51,11 @@ export class BloomModel extends TransformerModel {
 
   /** @throws MODEL_BAD_METADATA, MODEL_MISSING_TENSOR, MODEL_BAD_TENSOR. */
   constructor(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptions = {}, keyArch = "bloom") {
-    super(keyArch, kernels, readHParams(gguf, keyArch, "layer"), opts);
+    super(keyArch, kernels, readHParams(gguf, keyArch, "layer"), opts, { fusedQkv: true });
     const hp = this.hparams;
     const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
     const wl = new WeightLoader(gguf, kernels);
-    this.tokEmbd = wl.matrix("token_embd.weight", E, hp.nVocab);
+    this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
     this.tokNorm = wl.vector("token_embd_norm.weight", E);
     this.tokNormB = wl.vector("token_embd_norm.bias", E);
     this.outputNorm = wl.vector("output_norm.weight", E);

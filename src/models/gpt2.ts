@@ -51,11 +51,11 @@ export class Gpt2Model extends TransformerModel {
     if (opts.nCtx !== undefined && opts.nCtx > hp.nCtxTrain) {
       throw new GlassboxError("MODEL_BAD_OPTION", `nCtx ${opts.nCtx} exceeds the ${hp.nCtxTrain} learned positions of this model`);
     }
-    super(keyArch, kernels, hp, opts);
+    super(keyArch, kernels, hp, opts, { fusedQkv: true });
     const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
     const wl = new WeightLoader(gguf, kernels);
-    this.tokEmbd = wl.matrix("token_embd.weight", E, hp.nVocab);
-    this.posEmbd = wl.matrix("position_embd.weight", E, hp.nCtxTrain);
+    this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
+    this.posEmbd = wl.embedding("position_embd.weight", E, hp.nCtxTrain);
     this.outputNorm = wl.vector("output_norm.weight", E);
     this.outputNormB = wl.vector("output_norm.bias", E);
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;

@@ -47,11 +47,11 @@ export class GptNeoXModel extends TransformerModel {
 
   /** @throws MODEL_BAD_METADATA, MODEL_MISSING_TENSOR, MODEL_BAD_TENSOR. */
   constructor(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptions = {}, keyArch = "gptneox") {
-    super(keyArch, kernels, readHParams(gguf, keyArch, "layer"), opts);
+    super(keyArch, kernels, readHParams(gguf, keyArch, "layer"), opts, { fusedQkv: true, secondNorm: true });
     const hp = this.hparams;
     const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
     const wl = new WeightLoader(gguf, kernels);
-    this.tokEmbd = wl.matrix("token_embd.weight", E, hp.nVocab);
+    this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
     this.outputNorm = wl.vector("output_norm.weight", E);
     this.outputNormB = wl.vector("output_norm.bias", E);
     this.output = wl.matrix("output.weight", E, hp.nVocab);

@@ -28,17 +28,23 @@ export interface ActivationShape {
  */
 export type ActivationHook = (layer: number, name: string, data: Float32Array, shape: ActivationShape) => void;
 
+/** Optional scratch buffers a family asks its Workspace for. */
+export interface WorkspaceNeeds {
+  readonly fusedQkv?: boolean;
+  readonly secondNorm?: boolean;
+}
+
 /** Scratch activations for up to `nBatch` tokens, allocated once with kernels.alloc. */
 export class Workspace {
   /** Residual stream [nBatch][n_embd]. */
   readonly x: Float32Array;
   /** Normalized input of a sub-layer [nBatch][n_embd]. */
   readonly h: Float32Array;
-  /** Second normalized input (parallel-residual blocks) [nBatch][n_embd]. */
+  /** Second normalized input (parallel-residual blocks, Falcon-40B) [nBatch][n_embd]; empty unless asked for. */
   readonly h2: Float32Array;
   /** Queries [nBatch][n_head][head_dim]. */
   readonly q: Float32Array;
-  /** Fused QKV projection [nBatch][n_embd_q + 2 n_embd_kv]. */
+  /** Fused QKV projection [nBatch][n_embd_q + 2 n_embd_kv]; empty unless asked for. */
   readonly qkv: Float32Array;
   /** Attention output before the output projection [nBatch][n_head][head_dim]. */
   readonly kqv: Float32Array;
@@ -52,13 +58,17 @@ export class Workspace {
   /** Positions of the tokens in the current batch. */
   readonly positions: Int32Array;
 
-  constructor(kernels: Kernels, hp: HParams, readonly nBatch: number) {
+  /**
+   * @param needs which optional buffers the family uses: `fusedQkv` (attn_qkv weights) and
+   *   `secondNorm` (a second normalized copy of the input, h2).
+   */
+  constructor(kernels: Kernels, hp: HParams, readonly nBatch: number, needs: WorkspaceNeeds = {}) {
     const b = nBatch;
     this.x = kernels.alloc(b * hp.nEmbd);
     this.h = kernels.alloc(b * hp.nEmbd);
-    this.h2 = kernels.alloc(b * hp.nEmbd);
+    this.h2 = needs.secondNorm ? kernels.alloc(b * hp.nEmbd) : new Float32Array(0);
     this.q = kernels.alloc(b * hp.nEmbdQ);
-    this.qkv = kernels.alloc(b * (hp.nEmbdQ + 2 * hp.nEmbdKv));
+    this.qkv = needs.fusedQkv ? kernels.alloc(b * (hp.nEmbdQ + 2 * hp.nEmbdKv)) : new Float32Array(0);
     this.kqv = kernels.alloc(b * hp.nEmbdQ);
     this.attnOut = kernels.alloc(b * hp.nEmbd);
     this.ffA = kernels.alloc(b * hp.nFf);

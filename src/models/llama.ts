@@ -56,7 +56,7 @@ export class LlamaModel extends TransformerModel {
       throw new GlassboxError("MODEL_UNSUPPORTED_ARCH", "mixture-of-experts llama models (ffn_gate_inp) are not supported");
     }
     const wl = new WeightLoader(gguf, kernels);
-    this.tokEmbd = wl.matrix("token_embd.weight", E, hp.nVocab);
+    this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
     this.outputNorm = wl.vector("output_norm.weight", E);
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
     const freqFactors = wl.vector("rope_freqs.weight", hp.nRot / 2, true);

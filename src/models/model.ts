@@ -11,7 +11,7 @@ import type { Kernels } from "../kernels/api.js";
 import type { WeightMatrix } from "../kernels/ref/index.js";
 import type { HParams } from "./hparams.js";
 import { KvCache } from "./kv-cache.js";
-import { Workspace, emit, type ActivationHook, type ForwardContext } from "./layers.js";
+import { Workspace, emit, type ActivationHook, type ForwardContext, type WorkspaceNeeds } from "./layers.js";
 
 /** Options of {@link Model.eval}. */
 export interface EvalOptions {
@@ -70,7 +70,12 @@ export abstract class TransformerModel implements Model, ForwardContext {
   private past = 0;
   private readonly lastLogits: Float32Array;
 
-  constructor(readonly arch: string, readonly kernels: Kernels, readonly hparams: HParams, opts: LoadModelOptions = {}) {
+  /**
+   * @param arch general.architecture of the file.
+   * @param needs optional scratch buffers the family's forward uses (see WorkspaceNeeds).
+   * @throws MODEL_BAD_OPTION for a non-positive nCtx or nBatch.
+   */
+  constructor(readonly arch: string, readonly kernels: Kernels, readonly hparams: HParams, opts: LoadModelOptions = {}, needs: WorkspaceNeeds = {}) {
     const nCtx = opts.nCtx ?? Math.min(hparams.nCtxTrain, 4096);
     if (!Number.isSafeInteger(nCtx) || nCtx <= 0) throw new GlassboxError("MODEL_BAD_OPTION", `nCtx must be a positive integer, got ${nCtx}`);
     const nBatch = opts.nBatch ?? Math.min(512, nCtx);
@@ -79,7 +84,7 @@ export abstract class TransformerModel implements Model, ForwardContext {
     this.nBatch = Math.min(nBatch, nCtx);
     this.nVocab = hparams.nVocab;
     this.cache = new KvCache(kernels, hparams.nLayer, nCtx, hparams.nHeadKv, hparams.headDim);
-    this.ws = new Workspace(kernels, hparams, this.nBatch);
+    this.ws = new Workspace(kernels, hparams, this.nBatch, needs);
     this.lastLogits = kernels.alloc(hparams.nVocab);
     this.onActivation = opts.onActivation;
   }

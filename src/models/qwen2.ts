@@ -47,7 +47,7 @@ export class Qwen2Model extends TransformerModel {
     const hp = this.hparams;
     const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
     const wl = new WeightLoader(gguf, kernels);
-    this.tokEmbd = wl.matrix("token_embd.weight", E, hp.nVocab);
+    this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
     this.outputNorm = wl.vector("output_norm.weight", E);
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
     this.rope = ropeOptions(hp, "neox");

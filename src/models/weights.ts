@@ -30,16 +30,29 @@ export class WeightLoader {
   }
 
   /**
-   * A 2-D weight `name` with ggml shape ne = [nIn, nOut] (nOut rows of nIn), in its stored type.
-   * Quantized and F16 bytes are copied once into `kernels.alloc` memory (so the WebAssembly
-   * kernels use them in place); F32 weights stay in a plain buffer (the WebAssembly kernels pack
-   * them for GEMM on first use).
+   * A 2-D weight `name` with ggml shape ne = [nIn, nOut] (nOut rows of nIn), in its stored type,
+   * made ready for matmul now (`kernels.prepare`). Quantized and F16 bytes are copied once into
+   * `kernels.alloc` memory (so the WebAssembly kernels use them in place); F32 weights stay in a
+   * plain buffer (the WebAssembly kernels keep a GEMM-packed copy).
    * @throws MODEL_MISSING_TENSOR (unless optional), MODEL_BAD_TENSOR for a wrong shape,
    *   KERNEL_UNSUPPORTED_TYPE for a type the kernels cannot multiply.
    */
   matrix(name: string, nIn: number, nOut: number): WeightMatrix;
   matrix(name: string, nIn: number, nOut: number, optional: true): WeightMatrix | undefined;
   matrix(name: string, nIn: number, nOut: number, optional = false): WeightMatrix | undefined {
+    const w = optional ? this.embedding(name, nIn, nOut, true) : this.embedding(name, nIn, nOut);
+    if (w) this.kernels.prepare(w);
+    return w;
+  }
+
+  /**
+   * Like {@link matrix} but not prepared for matmul: for tables read with getRows (token_embd,
+   * position_embd). Used as a tied output head, it gets prepared on its first matmul.
+   */
+  embedding(name: string, nIn: number, nRows: number): WeightMatrix;
+  embedding(name: string, nIn: number, nRows: number, optional: true): WeightMatrix | undefined;
+  embedding(name: string, nIn: number, nRows: number, optional = false): WeightMatrix | undefined {
+    const nOut = nRows;
     const t = this.info(name, optional);
     if (!t) return undefined;
     this.checkShape(t, [nIn, nOut]);
