@@ -33,6 +33,7 @@ export class ChatSession {
   /** Built-in template name, or undefined for the model's own. */
   readonly template: string | undefined;
   private opts: GenerateOptionsInput;
+  private readonly initial: GenerateOptionsInput;
   private readonly cache: PrefixCache;
 
   constructor(readonly backend: Backend, o: ChatSessionOptions = {}) {
@@ -40,6 +41,7 @@ export class ChatSession {
     this.system = o.system;
     this.opts = { ...(o.options ?? {}) };
     parseGenerateOptions(this.opts);
+    this.initial = { ...this.opts };
     this.cache = new PrefixCache(backend);
   }
 
@@ -50,13 +52,15 @@ export class ChatSession {
 
   /**
    * Sets one generation option (snake_case name as in GenerateOptions, e.g. "temperature",
-   * "top_k"); `undefined` removes it (back to the default).
+   * "top_k"); `undefined` restores the value given to the constructor, or the default.
    * @throws GlassboxError INVALID_OPTION (unknown name or bad value); the options are unchanged then.
    */
   setOption(name: string, value: unknown): void {
     const next: Record<string, unknown> = { ...this.opts };
-    if (value === undefined) delete next[name];
-    else next[name] = value;
+    const initial = (this.initial as Record<string, unknown>)[name];
+    if (value !== undefined) next[name] = value;
+    else if (initial !== undefined) next[name] = initial;
+    else delete next[name];
     parseGenerateOptions(next);
     this.opts = next as GenerateOptionsInput;
   }

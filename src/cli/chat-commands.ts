@@ -9,7 +9,7 @@ export const CHAT_HELP = [
   "  /system <text>     set the system prompt (/system alone removes it)",
   "  /reset             forget the conversation (the system prompt stays)",
   "  /set <name> <value>  set a generation option, e.g. /set temperature 0.7, /set top-k 20, /set max-tokens 64",
-  "                     (/set <name> alone restores its default; /set alone lists the options)",
+  "                     (/set <name> alone restores its starting value; /set alone lists the options)",
   "  /exit              leave (also Ctrl-D, or Ctrl-C at an empty prompt)",
   "  /help              this text",
   "Ctrl-C while an answer is being written stops that answer.",
@@ -79,7 +79,8 @@ export function runChatCommand(session: ChatSession, line: string): ChatCommandR
       const name = optionName(sp[1]!);
       const value = sp[2]!.trim() === "" ? undefined : optionValue(sp[2]!);
       session.setOption(name, value);
-      return { kind: "message", text: value === undefined ? `(${name} back to its default)` : `(${name} = ${JSON.stringify(value)})` };
+      const now = (session.options as Record<string, unknown>)[name];
+      return { kind: "message", text: `(${name} = ${now === undefined ? "default" : JSON.stringify(now)})` };
     }
     default:
       throw new GlassboxError("CHAT_UNKNOWN_COMMAND", `unknown command /${cmd}; type /help for the list`);

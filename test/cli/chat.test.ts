@@ -1,0 +1,95 @@
+// `glassbox chat` driven through piped stdin (non-TTY mode: one message per line, exit at end of
+// input) with models/example.gguf, a random-weight model: its answers are gibberish, but greedy
+// answers are reproducible, which is what these tests compare.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runCli } from "../helpers/cli.js";
+import { repoRoot } from "../helpers/vectors.js";
+
+const EXAMPLE = join(repoRoot, "models", "example.gguf");
+const GREEDY = ["--temp", "0", "--ignore-eos", "-n", "6", "-t", "1", "--verbose"];
+
+/** Runs `glassbox chat <model> GREEDY flags` on `input`; model null: no model argument. */
+function chat(input: string, flags: string[] = [], model: string | null = EXAMPLE) {
+  return runCli(["chat", ...(model !== null ? [model] : []), ...GREEDY, ...flags], { input });
+}
+
+/** The per-answer figures lines (--verbose) on stderr. */
+function figures(stderr: string): Array<{ prompt: number; generated: number }> {
+  return [...stderr.matchAll(/prompt: (\d+) tokens, [\d.]+ tokens\/s \| generated: (\d+) tokens/g)].map((m) => ({
+    prompt: Number(m[1]),
+    generated: Number(m[2]),
+  }));
+}
+
+test("chat answers each line and exits at end of input; the conversation is kept", () => {
+  const one = chat("Call me Ishmael.\n");
+  assert.equal(one.status, 0, one.stderr);
+  assert.equal(figures(one.stderr).length, 1);
+  assert.ok(one.stdout.endsWith("\n"));
+  const two = chat("Call me Ishmael.\nSome years ago.\n");
+  assert.equal(two.status, 0, two.stderr);
+  const f = figures(two.stderr);
+  assert.equal(f.length, 2);
+  assert.ok(two.stdout.startsWith(one.stdout), "the first answer is the same");
+  // The second prompt holds the whole conversation: both messages and the first answer.
+  assert.ok(f[1]!.prompt > f[0]!.prompt + 6, `${f[1]!.prompt} vs ${f[0]!.prompt}`);
+});
+
+test("/reset forgets the conversation: the same question gets the same answer again", () => {
+  const one = chat("Call me Ishmael.\n");
+  const r = chat("Call me Ishmael.\n/reset\nCall me Ishmael.\n");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, one.stdout + one.stdout);
+  const f = figures(r.stderr);
+  assert.equal(f[0]!.prompt, f[1]!.prompt);
+  assert.match(r.stderr, /conversation cleared/);
+});
+
+test("/set changes generation options; bad /set and unknown commands are reported and the chat goes on", () => {
+  const r = chat("/set max-tokens 3\nHello\n/set top_p 7\n/set bogus 1\n/frobnicate\n/set temp 0.5\n/set n\nHello again\n");
+  assert.equal(r.status, 0, r.stderr);
+  const f = figures(r.stderr);
+  assert.equal(f.length, 2);
+  assert.equal(f[0]!.generated, 3);
+  assert.equal(f[1]!.generated, 6, "/set n alone restores the -n given on the command line");
+  assert.match(r.stderr, /max_tokens = 3/);
+  assert.match(r.stderr, /INVALID_OPTION.*top_p/);
+  assert.match(r.stderr, /INVALID_OPTION.*bogus/);
+  assert.match(r.stderr, /CHAT_UNKNOWN_COMMAND.*frobnicate/);
+  assert.match(r.stderr, /temperature = 0.5/);
+  assert.match(r.stderr, /max_tokens = 6/);
+});
+
+test("/system sets the system prompt (a longer prompt); /exit stops reading; /help lists the commands", () => {
+  const r = chat("Hello\n/system You are a whaler.\nHello\n/help\n/exit\nThis line is never answered\n");
+  assert.equal(r.status, 0, r.stderr);
+  const f = figures(r.stderr);
+  assert.equal(f.length, 2);
+  assert.match(r.stderr, /system prompt set/);
+  assert.match(r.stdout, /\/system <text>/);
+  assert.match(r.stdout, /\/reset/);
+  const sys = chat("Hello\n", ["--system", "You are a whaler."]);
+  const plain = chat("Hello\n");
+  assert.ok(figures(sys.stderr)[0]!.prompt > figures(plain.stderr)[0]!.prompt);
+});
+
+test("chat runs on the llamacpp backend too, with the same greedy answer", () => {
+  const w = chat("Call me Ishmael.\n");
+  const l = chat("Call me Ishmael.\n", ["--backend", "llamacpp"]);
+  assert.equal(l.status, 0, l.stderr);
+  assert.equal(l.stdout, w.stdout);
+});
+
+test("chat without a model uses models/glassbox-tiny.gguf, or says it is missing", () => {
+  const r = chat("/exit\n", [], null);
+  if (existsSync(join(repoRoot, "models", "glassbox-tiny.gguf"))) {
+    assert.equal(r.status, 0, r.stderr);
+  } else {
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /MODEL_NOT_FOUND.*models\/glassbox-tiny\.gguf/);
+    assert.equal(r.stderr.trim().split("\n").length, 1);
+  }
+});
