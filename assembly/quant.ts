@@ -5,11 +5,20 @@ import { f32_to_half, half_to_f32, halves_to_f32x4, hsum_i32, madd, reduce4_i32,
 
 // ---------------------------------------------------------------------------------------------
 // Activation layouts (per token row of n elements, nb blocks), `stride` bytes apart:
-//   Q8_0: i8 qs[n] | f32 d[n/32] | i32 sum[n/32]              (d = fp16-rounded scale)
+//   Q8_0: i8 qs[n] | f32 d[n/32] | i32 sum[n/32]              (d = fp16-rounded scale, sum = Σqs)
 //   Q8_K: i8 qs[n] | f32 d[n/256] | i32 bsums[n/16]
 // ---------------------------------------------------------------------------------------------
 
-/** Quantizes nTok rows of x ([nTok][n] f32) to Q8_0 (AVX2 rounding) at dst + t*stride. Threads split tokens. */
+/** Rounds each lane to the nearest integer, exact .5 ties away from zero (C roundf). */
+// @ts-ignore: decorator
+@inline function round_away(v: v128): v128 {
+  const t = f32x4.trunc(v);
+  const up = f32x4.ge(f32x4.abs(f32x4.sub(v, t)), f32x4.splat(0.5));
+  const one = v128.or(v128.and(v, i32x4.splat(0x80000000)), f32x4.splat(1)); // ±1 with v's sign
+  return f32x4.add(t, v128.and(up, one));
+}
+
+/** Quantizes nTok rows of x ([nTok][n] f32) to Q8_0 (see ref quantizeRowQ8_0: ties away from zero) at dst + t*stride. Threads split tokens. */
 export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, ith: i32, nth: i32): void {
   const nb = n >> 5;
   const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
@@ -28,8 +37,8 @@ export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i
       const idv = f32x4.splat(id);
       let sum = i32x4.splat(0);
       for (let j = 0; j < 8; j += 2) {
-        const q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>j << 4)), idv)));
-        const q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(xb + (<usize>(j + 1) << 4)), idv)));
+        const q0 = i32x4.trunc_sat_f32x4_s(round_away(f32x4.mul(v128.load(xb + (<usize>j << 4)), idv)));
+        const q1 = i32x4.trunc_sat_f32x4_s(round_away(f32x4.mul(v128.load(xb + (<usize>(j + 1) << 4)), idv)));
         sum = i32x4.add(sum, i32x4.add(q0, q1));
         const w16 = i16x8.narrow_i32x4_s(q0, q1);
         const w8 = i8x16.narrow_i16x8_s(w16, w16);

@@ -100,6 +100,21 @@ for (const cfg of CONFIGS) {
       }
     });
 
+    test("Q8_0/Q8_K activation rounding ties match the reference", () => {
+      const r = rng(1500 + cfg.threads);
+      const n = 256;
+      const x = new Float32Array(3 * n);
+      for (let i = 0; i < x.length; i++) x[i] = (Math.floor(r() * 254) - 127) / 2; // many exact .5 ties
+      for (let b = 0; b < x.length; b += 32) x[b] = 127; // amax 127: multiplier 1, ties stay ties
+      for (const type of [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K]) {
+        const w = randomWeight(r, type, n, 24);
+        const want = new Float32Array(3 * 24), got = new Float32Array(3 * 24);
+        refKernels.matmul(want, x, 3, w);
+        k.matmul(got, x, 3, w);
+        assert.equal(maxAbs(got, want), 0, `type ${type}`);
+      }
+    });
+
     test("gemmF32 (packed 4x8 tiles, odd M/N/K, accumulate)", () => {
       const r = rng(2000 + cfg.threads);
       let worst = 0;

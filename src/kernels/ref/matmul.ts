@@ -7,8 +7,8 @@
  * |--------|---------------------------------|------------------------------------------------|
  * | F32    | (kept f32)                      | f32 products, f32 sum in index order           |
  * | F16    | F16 (round half to even)        | exact products, f32 sum in index order         |
- * | Q8_0   | Q8_0 (AVX2 rounding)            | per 32-block int dot; lane[b%4] += f32(sumi)*(dw*da), then (l0+l1)+(l2+l3) |
- * | Q4_0   | Q8_0 (AVX2 rounding)            | same, with weight quants (nibble - 8)          |
+ * | Q8_0   | Q8_0 (ties away from zero)      | per 32-block int dot; lane[b%4] += f32(sumi)*(dw*da), then (l0+l1)+(l2+l3) |
+ * | Q4_0   | Q8_0 (ties away from zero)      | same, with weight quants (nibble - 8)          |
  * | Q4_K   | Q8_K                            | per 256-block: d*Σsc·dot − dmin*Σm·bsums       |
  * | Q6_K   | Q8_K                            | per 256-block: d*Σsc·dot                       |
  *

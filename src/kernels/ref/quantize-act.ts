@@ -18,18 +18,29 @@ export interface QuantizedActivation {
 
 const fr = Math.fround;
 
-/** Round half to even for |x| < 2^22 (what `_mm256_round_ps(.., _MM_ROUND_NEAREST)` and ggml's `nearest_int` do). */
+/** Round half to even for |x| < 2^22 (ggml's `nearest_int`, used by Q8_K). */
 export function roundHalfEven(x: number): number {
   let r = Math.round(x);
   if (r - x === 0.5 && (r & 1) !== 0) r -= 1;
   return r;
 }
 
+/** Round half away from zero (C `roundf`), exact for any f32 input. */
+export function roundHalfAway(x: number): number {
+  const a = Math.abs(x);
+  const f = Math.floor(a);
+  const r = a - f >= 0.5 ? f + 1 : f;
+  return x < 0 ? -r : r;
+}
+
 /**
- * Quantizes `x[0..n)` to Q8_0 blocks of 32 exactly as ggml's AVX2 `quantize_row_q8_0`
- * (ggml-cpu/arch/x86/quants.c): amax per block, `d = amax/127` stored as fp16, multiplier
- * `id = 127/amax` (0 when amax = 0), `q = round_half_even(x*id)` in f32. Note the f32 `id`, not
- * `1/fp16(d)`, is used, and `d[b]` returned is the fp16-rounded scale (what the dot product reads).
+ * Quantizes `x[0..n)` to Q8_0 blocks of 32 as llama.cpp's CPU backend did for the shared vectors:
+ * amax per block, `d = amax/127` stored as fp16, multiplier `id = 127/amax` (0 when amax = 0,
+ * the AVX2 `quantize_row_q8_0` form; the reference quantizer uses `1/d`), `q = round(x*id)` in f32
+ * with exact .5 ties rounded away from zero. The tie rule is taken from the vectors, not from
+ * reading the source (whose AVX2 code uses `_mm256_round_ps`, nearest-even): the only exact tie
+ * in them (llama-gqa-q8_0, prompt 2) reproduces llama.cpp's logits (max diff 8e-6 instead of 0.8)
+ * only when rounded away from zero. `d[b]` returned is the fp16-rounded scale the dot product reads.
  * @param x f32 row, length >= n. @param n multiple of 32, else KERNEL_BAD_SHAPE.
  */
 export function quantizeRowQ8_0(x: Float32Array, n: number, out?: QuantizedActivation): QuantizedActivation {
@@ -47,7 +58,7 @@ export function quantizeRowQ8_0(x: Float32Array, n: number, out?: QuantizedActiv
     }
     d[b] = t[fp32ToFp16(fr(amax / 127))]!;
     const id = amax !== 0 ? fr(127 / amax) : 0;
-    for (let j = 0; j < 32; j++) qs[o + j] = roundHalfEven(fr(x[o + j]! * id));
+    for (let j = 0; j < 32; j++) qs[o + j] = roundHalfAway(fr(x[o + j]! * id));
   }
   return { n, blockSize: 32, qs, d };
 }
