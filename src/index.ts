@@ -10,3 +10,4 @@ export * from "./tokenizer/index.js";
 export * from "./tokenizer/chat/index.js";
 export * from "./generate/index.js";
 export * as kernels from "./kernels/index.js";
+export * from "./models/index.js";
