@@ -1,0 +1,51 @@
+/**
+ * One optimizer step with gradient accumulation: run forward + backward on each micro-batch
+ * (gradients add up in the parameters' grad buffers), clip the global gradient norm, update.
+ * Each micro-batch's loss is a mean over its own counted targets and the micro-batches are
+ * weighted equally (backward seed 1/n), as nanoGPT's accumulation does.
+ */
+import { GlassboxError } from "../errors.js";
+import type { Tape } from "../tensor/tape.js";
+import type { LlamaTrainable } from "./llama.js";
+import { clipGradNorm, gradNorm, type AdamW } from "./optim.js";
+
+/** One micro-batch: `batch` sequences packed row-major in tokens/targets. */
+export interface MicroBatch {
+  readonly tokens: Int32Array;
+  /** Next-token targets (-1 = no loss). */
+  readonly targets: Int32Array;
+  readonly batch: number;
+}
+
+export interface TrainStepOptions {
+  /** Learning rate of this step (e.g. from lrAt). */
+  lr: number;
+  /** Clip the global gradient norm to this (default: no clipping). */
+  clip?: number;
+}
+
+/** What a step reports: mean loss over the micro-batches and the gradient norm before clipping. */
+export interface TrainStepResult {
+  loss: number;
+  gradNorm: number;
+}
+
+/**
+ * zeroGrad, accumulate gradients over `micro`, clip, AdamW step. The tape is reset after each
+ * micro-batch, so memory stays that of one micro-batch.
+ * @throws TRAIN_BAD_INPUT when `micro` is empty.
+ */
+export function trainStep(model: LlamaTrainable, tape: Tape, opt: AdamW, micro: readonly MicroBatch[], o: TrainStepOptions): TrainStepResult {
+  if (micro.length === 0) throw new GlassboxError("TRAIN_BAD_INPUT", "trainStep needs at least one micro-batch");
+  model.zeroGrad();
+  let loss = 0;
+  for (const mb of micro) {
+    const { loss: l } = model.forward(tape, mb.tokens, { batch: mb.batch, targets: mb.targets });
+    loss += l!.item();
+    tape.backward(l!, 1 / micro.length);
+    tape.reset();
+  }
+  const norm = o.clip !== undefined ? clipGradNorm(model.params, o.clip) : gradNorm(model.params);
+  opt.step(o.lr);
+  return { loss: loss / micro.length, gradNorm: norm };
+}
