@@ -2,11 +2,12 @@
 // input) with models/example.gguf, a random-weight model: its answers are gibberish, but greedy
 // answers are reproducible, which is what these tests compare.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli } from "../helpers/cli.js";
-import { repoRoot } from "../helpers/vectors.js";
+import { cliPath, runCli } from "../helpers/cli.js";
+import { repoRoot, vectorPath } from "../helpers/vectors.js";
 
 const EXAMPLE = join(repoRoot, "models", "example.gguf");
 const GREEDY = ["--temp", "0", "--ignore-eos", "-n", "6", "-t", "1", "--verbose"];
@@ -92,4 +93,38 @@ test("chat without a model uses models/glassbox-tiny.gguf, or says it is missing
     assert.match(r.stderr, /MODEL_NOT_FOUND.*models\/glassbox-tiny\.gguf/);
     assert.equal(r.stderr.trim().split("\n").length, 1);
   }
+});
+
+/** Polls `cond` every 20 ms; resolves true when it holds, false after `ms`. */
+function waitFor(cond: () => boolean, ms = 30_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const giveUp = setTimeout(() => (clearInterval(poll), resolve(false)), ms);
+    const poll = setInterval(() => {
+      if (cond()) {
+        clearInterval(poll);
+        clearTimeout(giveUp);
+        resolve(true);
+      }
+    }, 20);
+  });
+}
+
+test("Ctrl-C (SIGINT) stops the answer being written, not the chat; at the prompt it leaves", async () => {
+  const llama = vectorPath("llamacpp", "llama-gqa-f32.gguf");
+  const child = spawn(process.execPath, [cliPath, "chat", llama, "-n", "450", "--ignore-eos", "-t", "1", "--verbose"], { stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const firstOutput = new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  child.stdin.write("Hello\n");
+  await firstOutput;
+  child.kill("SIGINT");
+  assert.ok(await waitFor(() => stdout.includes("[stopped]")), `no [stopped] marker; stdout: ${stdout.slice(-200)} stderr: ${stderr}`);
+  child.stdin.write("/set n 2\nHi\n");
+  assert.ok(await waitFor(() => figures(stderr).length === 1), `no answer after the stop; stderr: ${stderr}`);
+  assert.equal(figures(stderr)[0]!.generated, 2, "the chat went on after the stopped answer");
+  child.kill("SIGINT"); // at the prompt: leave
+  assert.equal(await exited, 0, stderr);
 });
