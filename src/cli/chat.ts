@@ -2,6 +2,7 @@
 import { createInterface } from "node:readline";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Command } from "commander";
+import { listBuiltinTemplates } from "../tokenizer/chat/index.js";
 import { ChatSession, DEFAULT_MODEL_FILE, openBackend, resolveModelPath, type Backend } from "../backends/index.js";
 import { parseGenerateOptions, type DoneEvent } from "../generate/index.js";
 import { CHAT_HELP, chatErrorLine, runChatCommand } from "./chat-commands.js";
@@ -27,7 +28,7 @@ export function registerChat(program: Command): void {
   addSamplingFlags(cmd);
   addBackendFlags(cmd);
   cmd
-    .option("--chat-template <name>", "use this built-in chat template instead of the model's own")
+    .option("--chat-template <name>", `use this built-in chat template instead of the model's own: ${listBuiltinTemplates().join(", ")}`)
     .option("--system <text>", "system prompt")
     .option("--verbose", "print the figures of each answer (tokens, tokens/s) on standard error")
     .action(async (model: string | undefined, flags: ChatFlags) => {

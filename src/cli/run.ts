@@ -1,6 +1,7 @@
 // `glassbox run <model.gguf> [prompt]`: stream one completion to stdout, figures on stderr.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { listBuiltinTemplates } from "../tokenizer/chat/index.js";
 import { encodeChatPrompt, openBackend } from "../backends/index.js";
 import { GlassboxError } from "../errors.js";
 import { generate, parseGenerateOptions, type DoneEvent, type TokenEvent } from "../generate/index.js";
@@ -33,7 +34,7 @@ export function registerRun(program: Command): void {
     .option("--json", 'print one JSON object instead: {"text","tokens":[{"id","piece","logprob","top"}],"usage","timings"}')
     .option("--probs <n>", "show each generated token with its probability and the n most likely alternatives", parseInteger)
     .option("--chat", "wrap the prompt as a user message in the model's chat template")
-    .option("--chat-template <name>", "wrap the prompt with this built-in chat template (implies --chat)")
+    .option("--chat-template <name>", `wrap the prompt with this built-in chat template (implies --chat): ${listBuiltinTemplates().join(", ")}`)
     .option("--system <text>", "system prompt for the chat template (implies --chat)")
     .option("--file <path>", "read the prompt from a UTF-8 file")
     .action(async (model: string, prompt: string | undefined, flags: RunFlags) => {

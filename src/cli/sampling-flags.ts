@@ -44,7 +44,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
 /** Adds the sampling flags (--temperature/--temp, --top-k, ..., --stop, --ignore-eos) to `cmd`. */
 export function addSamplingFlags(cmd: Command): Command {
   return cmd
-    .option("--temperature <t>", "sampling temperature; 0 = greedy (argmax, lowest id on ties) (default 0.8)", parseNumber)
+    .option("--temperature <t>", "sampling temperature (alias --temp); 0 = greedy: argmax, lowest id on ties (default 0.8)", parseNumber)
     .addOption(new Option("--temp <t>", "alias of --temperature").argParser(parseNumber).hideHelp())
     .option("--top-k <k>", "keep the k most likely tokens; 0 = off (default 40)", parseInteger)
     .option("--top-p <p>", "keep the smallest set of tokens whose probability reaches p (default 0.95)", parseNumber)
