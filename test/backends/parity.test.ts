@@ -39,9 +39,9 @@ interface Tolerances {
  * - Q8_0/Q4_0: everything agrees to ~1e-5, except rows 5-7 and 9 of llama-gqa-q8_0 prompt 2,
  *   where one build differs from the others by 0.6-0.92 (seen both ways: node-llama-cpp's
  *   llama.cpp against the vectors and our kernels, and, with an earlier version of our kernels,
- *   both backends against the vectors). Likely cause (not verified): Q8_0 activation
- *   quantization rounds exact ties differently across builds (the vectors' AVX2 path rounds half
- *   to even, the reference roundf away from zero), moving one activation by a step. Hence a loose limit
+ *   both backends against the vectors). Cause: Q8_0 activation quantization rounds exact
+ *   ties differently across builds; our kernels now round them away from zero, which matches
+ *   the vectors, and node-llama-cpp's build does not (one activation moves by a step). Hence a loose limit
  *   for quantized models; argmax and the greedy tokens are still checked exactly.
  */
 function tolerances(model: string): Tolerances {
