@@ -11,3 +11,4 @@ export * from "./tokenizer/chat/index.js";
 export * from "./generate/index.js";
 export * as kernels from "./kernels/index.js";
 export * from "./models/index.js";
+export * from "./backends/index.js";

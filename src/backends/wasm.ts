@@ -40,6 +40,11 @@ export class WasmTokenizer implements BackendTokenizer {
   isEog(id: number): boolean {
     return this.tokenizer.isEog(id);
   }
+
+  /** llama_token_to_piece: the token's own bytes (an SPM piece keeps its leading space). */
+  tokenToPiece(id: number): Uint8Array {
+    return this.tokenizer.tokenToPiece(id);
+  }
 }
 
 /** The wasm Backend; create it with openWasmBackend. */

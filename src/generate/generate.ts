@@ -77,10 +77,10 @@ export async function* generate(
     }
     const pushed = stopper.push(decoder.push(id));
     text += pushed.text;
-    const ev: TokenEvent = { type: "token", id, piece: tokenizer.decode([id]), text: pushed.text };
+    const ev: TokenEvent = { type: "token", id, piece: pieceOf(tokenizer, id), text: pushed.text };
     if (lp !== undefined) {
       ev.logprob = lp.logprob;
-      ev.top = lp.top.map((t) => ({ id: t.id, logprob: t.logprob, piece: tokenizer.decode([t.id]) }));
+      ev.top = lp.top.map((t) => ({ id: t.id, logprob: t.logprob, piece: pieceOf(tokenizer, t.id) }));
     }
     yield ev;
     if (pushed.stopped) {
@@ -168,4 +168,13 @@ export async function generateAll(
     }
   }
   throw new Error("generate() ended without a done event");
+}
+
+const pieceDecoder = new TextDecoder("utf-8");
+
+/** A token's piece text: token_to_piece when the tokenizer has it (partial UTF-8 shows as U+FFFD), else decode([id]). */
+function pieceOf(tokenizer: TokenizerLike, id: number): string {
+  if (!tokenizer.tokenToPiece) return tokenizer.decode([id]);
+  const p = tokenizer.tokenToPiece(id);
+  return typeof p === "string" ? p : pieceDecoder.decode(p);
 }

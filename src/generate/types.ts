@@ -37,6 +37,11 @@ export interface TokenizerLike {
   createStreamDecoder(): StreamDecoderLike;
   /** True for end-of-generation tokens (EOS, EOT, ...). */
   isEog(id: number): boolean;
+  /**
+   * One token's own bytes or text, as llama.cpp's token_to_piece gives it (an SPM piece keeps its
+   * leading space). Optional: without it, pieces fall back to decode([id]).
+   */
+  tokenToPiece?(id: number): Uint8Array | string;
 }
 
 /** Why generation ended: a stop string, the token/context limit, or an end-of-generation token. */
