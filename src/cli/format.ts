@@ -1,4 +1,25 @@
-// Small formatting helpers shared by CLI commands (human-readable sizes and aligned tables).
+// Small formatting helpers shared by CLI commands (human-readable sizes, aligned tables, safe text).
+
+/**
+ * Characters that must not reach a terminal raw from untrusted text (file metadata, paths, error
+ * messages): C0 controls (newline and tab included), DEL, C1 controls, the Unicode line and
+ * paragraph separators, and the bidirectional embedding/override/isolate controls.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text as one printable line: every character in UNSAFE becomes a visible escape (`\n`, `\r`,
+ * `\t`, `\x1B`, `\u202E`), so a file cannot move the cursor, recolour the terminal or add lines.
+ */
+export function printableText(s: string): string {
+  return s.replace(UNSAFE, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    if (c === "\t") return "\\t";
+    const u = c.charCodeAt(0);
+    return u < 0x100 ? `\\x${u.toString(16).toUpperCase().padStart(2, "0")}` : `\\u${u.toString(16).toUpperCase().padStart(4, "0")}`;
+  });
+}
 
 /** 1234567 -> "1.23 M"; counts of parameters, tokens. */
 export function formatCount(n: number): string {
