@@ -75,22 +75,25 @@ export class AdamW {
     return this.t;
   }
 
-  /** One update of every parameter from its current `grad` at learning rate `lr`. */
-  step(lr = this.lr): void {
+  /**
+   * One update of every parameter from its current `grad` at learning rate `lr`. `gradScale`
+   * multiplies every gradient first (how trainStep applies clipping without another pass).
+   */
+  step(lr = this.lr, gradScale = 1): void {
     this.t++;
-    const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
+    const b1 = this.beta1, b2 = this.beta2, eps = this.eps, c1 = 1 - b1, c2 = 1 - b2;
     const bc1 = 1 - Math.pow(b1, this.t), bc2 = 1 - Math.pow(b2, this.t);
-    const stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
+    const stepSize = lr / bc1, invSqrtBc2 = 1 / Math.sqrt(bc2);
     for (let j = 0; j < this.params.length; j++) {
       const p = this.params[j]!.data, g = this.params[j]!.grad!, m = this.m[j]!, v = this.v[j]!;
       const keep = this.decays[j] ? 1 - lr * this.weightDecay : 1;
       for (let i = 0; i < p.length; i++) {
-        const gi = g[i]!;
-        const mi = b1 * m[i]! + (1 - b1) * gi;
-        const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+        const gi = g[i]! * gradScale;
+        const mi = b1 * m[i]! + c1 * gi;
+        const vi = b2 * v[i]! + c2 * gi * gi;
         m[i] = mi;
         v[i] = vi;
-        p[i] = p[i]! * keep - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+        p[i] = p[i]! * keep - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
       }
     }
   }

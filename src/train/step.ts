@@ -7,7 +7,7 @@
 import { GlassboxError } from "../errors.js";
 import type { Tape } from "../tensor/tape.js";
 import type { LlamaTrainable } from "./llama.js";
-import { clipGradNorm, gradNorm, type AdamW } from "./optim.js";
+import { gradNorm, type AdamW } from "./optim.js";
 
 /** One micro-batch: `batch` sequences packed row-major in tokens/targets. */
 export interface MicroBatch {
@@ -45,7 +45,9 @@ export function trainStep(model: LlamaTrainable, tape: Tape, opt: AdamW, micro: 
     tape.backward(l!, 1 / micro.length);
     tape.reset();
   }
-  const norm = o.clip !== undefined ? clipGradNorm(model.params, o.clip) : gradNorm(model.params);
-  opt.step(o.lr);
+  const norm = gradNorm(model.params);
+  // clipping as clip_grad_norm_ (scale by clip / (norm + 1e-6) above the limit), folded into the update
+  const scale = o.clip !== undefined && norm > o.clip ? o.clip / (norm + 1e-6) : 1;
+  opt.step(o.lr, scale);
   return { loss: loss / micro.length, gradNorm: norm };
 }

@@ -4,7 +4,8 @@
  * `Kernels.swiglu` (the inference numerics).
  *
  * d silu(x)/dx = σ(x)·(1 + x·(1 − σ(x)))
- * swiglu backward: dg += dy ⊙ u ⊙ silu'(g),  du += dy ⊙ silu(g)
+ * swiglu backward: dg += dy ⊙ u ⊙ silu'(g),  du += dy ⊙ silu(g); silu(g) comes from the kernel
+ * and σ(g) = silu(g)/g, so the backward loop has no exponential.
  */
 import { GlassboxError } from "../../errors.js";
 import type { Tape } from "../tape.js";
@@ -42,11 +43,26 @@ export function swiglu(tape: Tape, gate: Tensor, up: Tensor): Tensor {
       const gd = gate.data, ud = up.data;
       const dg = gate.requiresGrad ? tape.grad(gate) : null;
       const du = up.requiresGrad ? tape.grad(up) : null;
-      for (let i = 0; i < n; i++) {
-        const v = gd[i]!, s = 1 / (1 + Math.exp(-v)), d = dy[i]!;
-        if (dg) dg[i] = dg[i]! + d * ud[i]! * s * (1 + v * (1 - s));
-        if (du) du[i] = du[i]! + d * v * s;
+      // silu(g) on the kernel (SIMD, threads); σ(g) = silu(g) / g then needs no exp here
+      const sg = tape.scratch(n);
+      tape.k.silu(sg, gd, n);
+      if (dg && du) {
+        for (let i = 0; i < n; i++) {
+          const v = gd[i]!, s = sg[i]!, d = dy[i]!;
+          const sig = v !== 0 ? s / v : 0.5;
+          dg[i] = dg[i]! + d * ud[i]! * (sig + s * (1 - sig));
+          du[i] = du[i]! + d * s;
+        }
+      } else if (dg) {
+        for (let i = 0; i < n; i++) {
+          const v = gd[i]!, s = sg[i]!;
+          const sig = v !== 0 ? s / v : 0.5;
+          dg[i] = dg[i]! + dy[i]! * ud[i]! * (sig + s * (1 - sig));
+        }
+      } else if (du) {
+        for (let i = 0; i < n; i++) du[i] = du[i]! + dy[i]! * sg[i]!;
       }
+      tape.free(sg);
     });
   }
   return y;

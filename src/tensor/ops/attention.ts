@@ -14,8 +14,9 @@
  *             dQ = dS · K_g           [G·T][hd]
  *             dKᵀ = Q_gᵀ · dS         [hd][T]
  *             dVᵀ = dOᵀ · P           [hd][T]
- * The masked half of S is computed and discarded (the GEMM is far faster than a causal loop);
- * P is kept from the forward for the backward ([batch][n_head][T][T] floats).
+ * The masked half of S is computed and then set to −∞ before `Kernels.softmax` (the GEMM is far
+ * faster than a causal loop); P is kept from the forward for the backward
+ * ([batch][n_head][T][T] floats).
  */
 import { GlassboxError } from "../../errors.js";
 import type { Tape } from "../tape.js";
@@ -64,7 +65,8 @@ export function attention(tape: Tape, q: Tensor, k: Tensor, v: Tensor, s: Attent
       for (let hh = 0; hh < G; hh++) copyRows(Qg, qd, T, hd, qs, b * T * qs + (g * G + hh) * hd, hd, hh * T * hd);
       transposeInto(KgT, kd, T, hd, kvs, b * T * kvs + g * hd, T, 0);
       kr.gemmF32(Pbg, Qg, KgT, M, T, hd);
-      softmaxCausal(Pbg, M, T, scale);
+      maskCausal(Pbg, M, T);
+      kr.softmax(Pbg, Pbg, M, T, scale);
       copyRows(Vg, vd, T, hd, kvs, b * T * kvs + g * hd, hd, 0);
       kr.gemmF32(Og, Pbg, Vg, M, hd, T);
       for (let hh = 0; hh < G; hh++) copyRows(od, Og, T, hd, hd, hh * T * hd, qs, b * T * qs + (g * G + hh) * hd);
@@ -114,20 +116,11 @@ export function attention(tape: Tape, q: Tensor, k: Tensor, v: Tensor, s: Attent
   return out;
 }
 
-/**
- * In place on S [M][T] (row r is query position t = r mod T): P[r][j] = softmax_j(scale·S[r][j])
- * over j ≤ t, and 0 for j > t. Exponentials in f64, stored as f32.
- */
-function softmaxCausal(S: Float32Array, M: number, T: number, scale: number): void {
+/** In place on S [M][T] (row r is query position t = r mod T): S[r][j] = −∞ for j > t, so softmax gives 0 there. */
+function maskCausal(S: Float32Array, M: number, T: number): void {
   for (let r = 0; r < M; r++) {
     const t = r % T, o = r * T;
-    let max = -Infinity;
-    for (let j = 0; j <= t; j++) { const x = S[o + j]! * scale; if (x > max) max = x; }
-    let sum = 0;
-    for (let j = 0; j <= t; j++) { const e = Math.exp(S[o + j]! * scale - max); S[o + j] = e; sum += e; }
-    const inv = 1 / sum;
-    for (let j = 0; j <= t; j++) S[o + j] = S[o + j]! * inv;
-    S.fill(0, o + t + 1, o + T);
+    S.fill(-Infinity, o + t + 1, o + T);
   }
 }
 

@@ -7,7 +7,7 @@
  *   loss_row = logsumexp(z) − z[y],   loss = Σ loss_row / count
  * Backward: dz = dloss · (softmax(z) − onehot(y)) / count. As in llm.c's fused
  * softmax-crossentropy, the forward already writes this gradient (for dloss = 1) into a step
- * buffer, so the exponentials are computed once.
+ * buffer, so the exponentials are computed once (by `Kernels.softmax`).
  */
 import { GlassboxError } from "../../errors.js";
 import type { Tape } from "../tape.js";
@@ -34,29 +34,30 @@ export function crossEntropy(tape: Tape, logits: Tensor, targets: Int32Array): T
   }
   const loss = tape.tensor([1], tape.needsGrad(logits));
   const z = logits.data;
-  const dz = loss.requiresGrad ? tape.buffer(n * v) : null;
+  // probabilities on the kernel (SIMD, threads); kept as the gradient when it is needed
+  const p = loss.requiresGrad ? tape.buffer(n * v) : tape.scratch(n * v);
+  tape.k.softmax(p, z, n, v);
   const inv = count > 0 ? 1 / count : 0;
   let total = 0;
   for (let t = 0; t < n; t++) {
     const o = t * v, y = targets[t]!;
     if (y === IGNORE_INDEX) {
-      if (dz) dz.fill(0, o, o + v);
+      p.fill(0, o, o + v);
       continue;
     }
-    let max = -Infinity;
-    for (let j = 0; j < v; j++) if (z[o + j]! > max) max = z[o + j]!;
-    let sum = 0;
-    if (dz) {
-      for (let j = 0; j < v; j++) { const e = Math.exp(z[o + j]! - max); dz[o + j] = e; sum += e; }
-      const s = inv / sum;
-      for (let j = 0; j < v; j++) dz[o + j] = dz[o + j]! * s;
-      dz[o + y] = dz[o + y]! - inv;
-    } else {
-      for (let j = 0; j < v; j++) sum += Math.exp(z[o + j]! - max);
-    }
-    total += max + Math.log(sum) - z[o + y]!;
+    let max = -Infinity, arg = 0;
+    for (let j = 0; j < v; j++) if (z[o + j]! > max) { max = z[o + j]!; arg = j; }
+    // −log p_y = logsumexp(z) − z_y = (max − z_y) + log Σ exp(z − max), and Σ exp(z − max)
+    // = 1 / p_argmax: exact enough and never underflows (p_argmax >= 1/n_vocab)
+    total += max - z[o + y]! - Math.log(p[o + arg]!);
   }
   loss.data[0] = total * inv;
+  const dz = loss.requiresGrad ? p : null;
+  if (!dz) tape.free(p);
+  else {
+    tape.k.scale(dz, dz, inv, n * v);
+    for (let t = 0; t < n; t++) if (targets[t] !== IGNORE_INDEX) dz[t * v + targets[t]!] = dz[t * v + targets[t]!]! - inv;
+  }
   if (dz) {
     tape.record(() => {
       const dl = loss.grad;
