@@ -40,7 +40,9 @@ export function formatBytes(n: number): string {
 
 /** Prints rows as a left-aligned table with a header line to stdout. */
 export function printTable(header: string[], rows: string[][]): void {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  // Column widths with a loop: spreading every row into Math.max overflows the stack on big tables.
+  const w = header.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < w.length; i++) w[i] = Math.max(w[i]!, (r[i] ?? "").length);
   const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd() + "\n";
   process.stdout.write(line(header));
   for (const r of rows) process.stdout.write(line(r));

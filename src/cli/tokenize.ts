@@ -46,7 +46,10 @@ export function registerTokenize(program: Command): void {
         process.stdout.write(JSON.stringify({ tokens: describeTokens(tok, ids) }) + "\n");
         return;
       }
-      const idWidth = Math.max(2, ...Array.from(ids, (id) => String(id).length));
+      // A loop, not Math.max(...ids): spreading a long text's hundreds of thousands of ids overflows the stack.
+      let maxId = 0;
+      for (const id of ids) if (id > maxId) maxId = id;
+      const idWidth = Math.max(2, String(maxId).length);
       const lines = [`${"id".padStart(idWidth)}  bytes  piece`];
       for (const id of ids) {
         const b = tok.tokenToPiece(id);
