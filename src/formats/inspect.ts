@@ -3,9 +3,9 @@
  * header length followed by `{`) and summarizes its header. Throws GlassboxError
  * (`UNKNOWN_FORMAT`, or the format's own codes) for anything else.
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { GlassboxError } from "../errors.js";
 import { GgufFile, GGUF_MAGIC } from "./gguf/reader.js";
+import { FileSource } from "./gguf/source.js";
 import { summarizeGguf, type ModelSummary } from "./inspect-gguf.js";
 import { SafetensorsFile, summarizeSafetensors } from "./safetensors/index.js";
 
@@ -23,18 +23,21 @@ export interface SafetensorsFileSummary {
 
 export type FileSummary = ModelSummary | SafetensorsFileSummary;
 
-/** Which format the file's first bytes announce. */
+/**
+ * Which format the file's first bytes announce. Throws GlassboxError FILE_NOT_FOUND or FILE_IO
+ * (a directory, no permission), like the readers do.
+ */
 export function sniffFormat(path: string): "gguf" | "safetensors" | "unknown" {
-  const fd = openSync(path, "r");
+  const src = FileSource.open(path);
   try {
-    const head = new Uint8Array(9);
-    const n = readSync(fd, head, 0, 9, 0);
-    const dv = new DataView(head.buffer);
+    const n = Math.min(9, src.size);
+    const head = src.readCopy(0, n);
+    const dv = new DataView(head.buffer, head.byteOffset, n);
     if (n >= 4 && dv.getUint32(0, true) === GGUF_MAGIC) return "gguf";
     if (n === 9 && head[8] === 0x7b /* '{' */) return "safetensors";
     return "unknown";
   } finally {
-    closeSync(fd);
+    src.close();
   }
 }
 

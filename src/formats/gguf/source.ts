@@ -66,7 +66,7 @@ export class FileSource implements ByteSource {
     }
   }
 
-  /** Opens `path` read-only. */
+  /** Opens `path` read-only. Throws FILE_NOT_FOUND, or FILE_IO (also when `path` is a directory). */
   static open(path: string): FileSource {
     let fd: number;
     try {
@@ -74,6 +74,13 @@ export class FileSource implements ByteSource {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code === "ENOENT" ? "FILE_NOT_FOUND" : "FILE_IO";
       throw new GlassboxError(code, `cannot open ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    // open() succeeds on a directory; say so here instead of failing at the first read with EISDIR.
+    let dir = false;
+    try { dir = fstatSync(fd).isDirectory(); } catch { /* the constructor reports stat failures */ }
+    if (dir) {
+      closeSync(fd);
+      throw new GlassboxError("FILE_IO", `cannot open ${path}: it is a directory, not a file`);
     }
     return new FileSource(fd, true);
   }

@@ -34,7 +34,7 @@ export class FileRangeSource implements SafetensorsByteSource {
   readonly size: number;
   private fd: number;
 
-  /** Opens `path`. Throws GlassboxError FILE_NOT_FOUND or FILE_IO. */
+  /** Opens `path`. Throws GlassboxError FILE_NOT_FOUND or FILE_IO (also when `path` is a directory). */
   constructor(path: string) {
     try {
       this.fd = openSync(path, "r");
@@ -42,11 +42,19 @@ export class FileRangeSource implements SafetensorsByteSource {
       const code = (e as NodeJS.ErrnoException).code === "ENOENT" ? "FILE_NOT_FOUND" : "FILE_IO";
       throw new GlassboxError(code, `cannot open ${path}: ${(e as Error).message}`, { cause: e });
     }
+    let dir: boolean;
     try {
-      this.size = fstatSync(this.fd).size;
+      const st = fstatSync(this.fd);
+      this.size = st.size;
+      dir = st.isDirectory();
     } catch (e) {
       closeSync(this.fd);
       throw new GlassboxError("FILE_IO", `cannot stat ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    // open() succeeds on a directory; say so here instead of failing at the first read with EISDIR.
+    if (dir) {
+      closeSync(this.fd);
+      throw new GlassboxError("FILE_IO", `cannot open ${path}: it is a directory, not a file`);
     }
   }
 
