@@ -15,7 +15,14 @@
  *   the targets are T[start_k .. end_k), every other label is -1.
  * The longest-common-prefix steps make this safe when a token merges across the header/content
  * or the turn/next-turn boundary: the merged token is then a target (the model has to produce
- * it), as it is at generation time.
+ * it), as it is at generation time. The generation prompt is the truth here: whatever the
+ * template writes after it (e.g. the space of Mistral's "[/INST] answer") is what the model
+ * must produce when it is prompted that way, so it is a target.
+ * When enc(pre_k) is not (up to its last token) a prefix of the history, the template renders
+ * the prompt differently from the history (e.g. it prints the number of messages); the start
+ * is then found with a marker: the conversation up to turn k with the assistant content
+ * replaced by CONTENT_MARKER is rendered and cut before the marker (used when the marker occurs
+ * once and the cut text is a prefix of upto_k).
  *
  * Limits:
  * - The template must render a prefix of the conversation as a prefix of the whole (string
@@ -24,8 +31,8 @@
  *   number of turns) fail it; such a conversation becomes one example per assistant turn:
  *   enc(upto_k) with targets on turn k only (the earlier turns are then prompt, as the
  *   template shows them at that point). The count of such records is reported.
- * - A template that ignores add_generation_prompt makes pre_k end before the assistant header,
- *   so the header becomes a target too.
+ * - When both ways fail (a template that ignores add_generation_prompt AND escapes or rewrites
+ *   the content), the assistant header becomes a target too.
  * - Special-token text inside message content (e.g. a literal "<|im_end|>") is read as that
  *   special token, as llama.cpp's server does when it tokenizes a rendered chat.
  */
@@ -46,11 +53,24 @@ export interface ChatExamples {
   readonly perTurn: boolean;
 }
 
+/**
+ * Stands in for an assistant message's content to find where the content starts in the
+ * template's output: plain ASCII letters and digits, so escaping and trimming leave it intact.
+ */
+export const CONTENT_MARKER = "GLASSBOXASSISTANTCONTENT7f3a9c";
+
 function commonPrefix(a: Int32Array, b: Int32Array): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
+}
+
+/** Where turn `t`'s targets start in `ids`: by the generation prompt, else by the marker. */
+function turnStart(t: { pre: Int32Array; mark: Int32Array | undefined }, ids: Int32Array): number {
+  const byPrompt = commonPrefix(t.pre, ids);
+  if (byPrompt >= t.pre.length - 1 || !t.mark) return byPrompt;
+  return Math.max(byPrompt, commonPrefix(t.mark, ids));
 }
 
 function labelsFor(ids: Int32Array, spans: ReadonlyArray<readonly [number, number]>): Int32Array {
@@ -70,12 +90,15 @@ export async function chatExamples(
 ): Promise<ChatExamples | string> {
   const full = await render(messages, false);
   const T = encode(full);
-  const turns: Array<{ pre: Int32Array; upto: Int32Array; consistent: boolean }> = [];
+  const turns: Array<{ pre: Int32Array; mark: Int32Array | undefined; upto: Int32Array; consistent: boolean }> = [];
   for (let k = 0; k < messages.length; k++) {
     if (messages[k]!.role !== "assistant") continue;
     const pre = await render(messages.slice(0, k), true);
     const upto = await render(messages.slice(0, k + 1), false);
-    turns.push({ pre: encode(pre), upto: encode(upto), consistent: full.startsWith(upto) });
+    const marked = await render([...messages.slice(0, k), { ...messages[k]!, content: CONTENT_MARKER }], false);
+    const at = marked.indexOf(CONTENT_MARKER);
+    const ok = at >= 0 && marked.lastIndexOf(CONTENT_MARKER) === at && upto.startsWith(marked.slice(0, at));
+    turns.push({ pre: encode(pre), mark: ok ? encode(marked.slice(0, at)) : undefined, upto: encode(upto), consistent: full.startsWith(upto) });
   }
   if (turns.length === 0) return "no assistant message to learn from";
 
@@ -84,7 +107,7 @@ export async function chatExamples(
     const spans: Array<[number, number]> = [];
     let any = false;
     for (const t of turns) {
-      const start = commonPrefix(t.pre, T);
+      const start = turnStart(t, T);
       const c = commonPrefix(t.upto, T);
       const end = c === t.upto.length ? c : Math.min(c + 1, T.length);
       if (end > start) { spans.push([start, end]); any = true; }
@@ -94,7 +117,7 @@ export async function chatExamples(
   }
   const examples: ChatExample[] = [];
   for (const t of turns) {
-    const start = commonPrefix(t.pre, t.upto);
+    const start = turnStart(t, t.upto);
     if (t.upto.length > start) examples.push({ ids: t.upto, labels: labelsFor(t.upto, [[start, t.upto.length]]) });
   }
   if (examples.length === 0) return empty;
