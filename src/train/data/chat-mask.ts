@@ -31,8 +31,12 @@
  *   number of turns) fail it; such a conversation becomes one example per assistant turn:
  *   enc(upto_k) with targets on turn k only (the earlier turns are then prompt, as the
  *   template shows them at that point). The count of such records is reported.
- * - When both ways fail (a template that ignores add_generation_prompt AND escapes or rewrites
- *   the content), the assistant header becomes a target too.
+ * - A template that ignores add_generation_prompt leaves the assistant header out of pre_k, so
+ *   the header is a target (consistent with prompting it that way). When the prompt is not a
+ *   prefix of the history and the marker cannot be found either (the template escapes or
+ *   rewrites content), the start falls at the first difference, so some prompt tokens of that
+ *   turn become targets.
+ * - Each render runs the template once more: 1 + 3 per assistant turn.
  * - Special-token text inside message content (e.g. a literal "<|im_end|>") is read as that
  *   special token, as llama.cpp's server does when it tokenizes a rendered chat.
  */
