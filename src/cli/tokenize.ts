@@ -1,9 +1,9 @@
 // `glassbox tokenize <model.gguf> [text]`: the model's tokens for a text, with their pieces.
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { GgufFile } from "../formats/gguf/index.js";
 import { describeTokens, printablePiece } from "../tokenizer/describe.js";
 import { Tokenizer } from "../tokenizer/index.js";
+import { readTextFileSync } from "../tokenizer/text-input.js";
 
 interface TokenizeOptions {
   json?: boolean;
@@ -24,12 +24,13 @@ export function registerTokenize(program: Command): void {
     .argument("<model>", "a .gguf file")
     .argument("[text]", "the text to tokenize")
     .option("--json", 'print {"tokens":[{"id","piece","bytes"}]}: piece is the text, or the byte values when the piece is not valid UTF-8 (llama.cpp server convention); bytes is always the byte values')
-    .option("--count", "print only the number of tokens")
+    .option("--count", 'print only the number of tokens (with --json: {"count": n})')
     .option("--no-special", "do not add BOS/EOS (or [CLS]/[SEP]) tokens")
     .option("--parse-special", "treat special-token text in the input (e.g. <|im_start|>) as those tokens")
-    .option("--file <path>", "read the text from a UTF-8 file")
-    .action((model: string, text: string | undefined, opts: TokenizeOptions) => {
-      const input = opts.file !== undefined ? readFileSync(opts.file, "utf8") : text ?? readFileSync(0, "utf8");
+    .option("--file <path>", "read the text from a UTF-8 file (not together with a text argument)")
+    .action((model: string, text: string | undefined, opts: TokenizeOptions, command: Command) => {
+      if (opts.file !== undefined && text !== undefined) command.error("give the text as an argument or with --file, not both");
+      const input = readTextFileOr(text, opts.file);
       const file = GgufFile.open(model);
       let tok: Tokenizer;
       try {
@@ -39,7 +40,7 @@ export function registerTokenize(program: Command): void {
       }
       const ids = tok.encode(input, { addSpecial: opts.special, parseSpecial: !!opts.parseSpecial });
       if (opts.count) {
-        process.stdout.write(`${ids.length}\n`);
+        process.stdout.write(opts.json ? `${JSON.stringify({ count: ids.length })}\n` : `${ids.length}\n`);
         return;
       }
       if (opts.json) {
@@ -58,4 +59,10 @@ export function registerTokenize(program: Command): void {
       lines.push(`${ids.length} token${ids.length === 1 ? "" : "s"}`);
       process.stdout.write(lines.join("\n") + "\n");
     });
+}
+
+/** The text argument, else the --file, else standard input (files and stdin must be UTF-8). */
+function readTextFileOr(text: string | undefined, file: string | undefined): string {
+  if (file !== undefined) return readTextFileSync(file);
+  return text ?? readTextFileSync(0);
 }

@@ -12,3 +12,4 @@ export * from "./train.js";
 export * from "./train-gguf.js";
 export * from "./train-files.js";
 export { ByteLevelBpeEncoder } from "./train-encode.js";
+export { decodeUtf8Text, readTextFile, readTextFileSync } from "./text-input.js";

@@ -3,10 +3,11 @@
  * the end of the corpus, count words, train byte-level BPE (train.ts), measure bytes per token on
  * the held-out text, write a vocabulary-only GGUF (train-gguf.ts).
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { GlassboxError } from "../errors.js";
 import { BpeWordCounter, DEFAULT_SPECIAL_TOKEN, trainBpeFromCounts, type TrainedBpe } from "./train.js";
 import { ByteLevelBpeEncoder } from "./train-encode.js";
+import { readTextFile } from "./text-input.js";
 import { writeTrainedBpeGguf, type BpeGgufOptions } from "./train-gguf.js";
 
 /** Options of {@link trainTokenizerFiles}. */
@@ -108,19 +109,13 @@ export function splitHoldOut(texts: readonly string[], holdOut: number): { train
 /**
  * Trains a byte-level BPE tokenizer on text `files` (UTF-8) and, with `out`, writes it as a
  * vocabulary-only GGUF. Errors: TOKENIZER_TRAIN_NO_INPUT (no files / no text), FILE_NOT_FOUND,
+ * FILE_IO, TEXT_NOT_UTF8 (a file that is not UTF-8, e.g. a binary file),
  * plus those of trainBpeFromCounts and writeGgufFile.
  */
 export async function trainTokenizerFiles(files: readonly string[], options: TrainFilesOptions): Promise<TrainFilesSummary> {
   if (files.length === 0) throw new GlassboxError("TOKENIZER_TRAIN_NO_INPUT", "no training files given");
   const texts: string[] = [];
-  for (const f of files) {
-    try {
-      texts.push(await readFile(f, "utf8"));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code === "ENOENT" ? "FILE_NOT_FOUND" : "FILE_IO";
-      throw new GlassboxError(code, `cannot read '${f}': ${(e as Error).message}`, { cause: e });
-    }
-  }
+  for (const f of files) texts.push(await readTextFile(f));
   const { train, heldOut } = splitHoldOut(texts, options.holdOut ?? 0.05);
   const trainChars = train.reduce((n, t) => n + t.length, 0);
   if (trainChars === 0) throw new GlassboxError("TOKENIZER_TRAIN_NO_INPUT", "the training files hold no text");
