@@ -2,9 +2,10 @@
  * Held-out split by document, before packing, deterministic. Each split unit (a record: a text
  * document or piece, or a whole conversation with all its examples) gets a key
  * sha256(seed as u64 LE || the token ids of its documents as i32 LE); the units with the k
- * smallest keys (ties: earlier unit first) are held out. So the choice depends only on the
- * seed and the content, not on file order; identical documents always land on the same side
- * (no duplicate leaks from train into held-out); both sides keep their original order.
+ * smallest keys are held out, plus any unit whose key ties with the last one (identical
+ * content), so the held-out count can exceed k by such duplicates. So the choice depends only
+ * on the seed and the content, not on file order; identical documents always land on the same
+ * side (no duplicate leaks from train into held-out); both sides keep their original order.
  */
 import { createHash } from "node:crypto";
 import { GlassboxError } from "../../errors.js";
@@ -73,10 +74,14 @@ export function splitHeldOut<D extends TokenizedDocument>(docs: readonly D[], o:
   if (k === 0) return { train: docs.slice(), heldOut: [], trainUnits: n, heldOutUnits: 0 };
   const keys = unitIds.map((u, order) => ({ u, order, key: hashes.get(u)!.digest("hex") }));
   keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.order - b.order));
+  // Identical content has identical keys: a tie at the boundary is held out whole.
+  let m = k;
+  while (m < n && keys[m]!.key === keys[k - 1]!.key) m++;
+  if (m === n) throw new GlassboxError("DATA_TOO_SMALL", `holding out ${k} of ${n} documents takes all of them (duplicates)`);
   const held = new Set<number>();
-  for (let i = 0; i < k; i++) held.add(keys[i]!.u);
+  for (let i = 0; i < m; i++) held.add(keys[i]!.u);
   const train: D[] = [];
   const heldOut: D[] = [];
   for (const d of docs) (held.has(d.unit) ? heldOut : train).push(d);
-  return { train, heldOut, trainUnits: n - k, heldOutUnits: k };
+  return { train, heldOut, trainUnits: n - m, heldOutUnits: m };
 }
