@@ -5,6 +5,7 @@
  */
 import { stat } from "node:fs/promises";
 import { GlassboxError } from "../errors.js";
+import { checkOutputPath } from "../formats/output-path.js";
 import { BpeWordCounter, DEFAULT_SPECIAL_TOKEN, trainBpeFromCounts, type TrainedBpe } from "./train.js";
 import { ByteLevelBpeEncoder } from "./train-encode.js";
 import { readTextFile } from "./text-input.js";
@@ -109,11 +110,14 @@ export function splitHoldOut(texts: readonly string[], holdOut: number): { train
 /**
  * Trains a byte-level BPE tokenizer on text `files` (UTF-8) and, with `out`, writes it as a
  * vocabulary-only GGUF. Errors: TOKENIZER_TRAIN_NO_INPUT (no files / no text), FILE_NOT_FOUND,
- * FILE_IO, TEXT_NOT_UTF8 (a file that is not UTF-8, e.g. a binary file),
+ * FILE_IO, TEXT_NOT_UTF8 (a file that is not UTF-8, e.g. a binary file), OUTPUT_IS_INPUT (`out`
+ * is one of `files`; checked, like a directory or device at `out`, before any training),
  * plus those of trainBpeFromCounts and writeGgufFile.
  */
 export async function trainTokenizerFiles(files: readonly string[], options: TrainFilesOptions): Promise<TrainFilesSummary> {
   if (files.length === 0) throw new GlassboxError("TOKENIZER_TRAIN_NO_INPUT", "no training files given");
+  // Before training, which can take hours: the output must be writable and must not be a training file.
+  if (options.out !== undefined) checkOutputPath(options.out, files);
   const texts: string[] = [];
   for (const f of files) texts.push(await readTextFile(f));
   const { train, heldOut } = splitHoldOut(texts, options.holdOut ?? 0.05);

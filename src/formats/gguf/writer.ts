@@ -12,6 +12,7 @@
 import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
 import { writeFileAtomic } from "../../util/atomic-file.js";
+import { checkOutputPath } from "../output-path.js";
 import { ByteWriter, checkTensor, encodeKv, encodeTensorInfo, type CheckedTensor } from "./encode.js";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, type GgufFile } from "./reader.js";
 import { GgufValueType, type GgufKV } from "./types.js";
@@ -153,13 +154,15 @@ export function serializeGguf(g: GgufToWrite): Uint8Array {
  * complete or not at all (util/atomic-file.ts); on any failure the temporary file is removed and
  * an existing `path` is left untouched. `onProgress(bytesDone, bytesTotal)` is called after the
  * header and after each tensor. Errors: those of serializeGguf (except GGUF_ASYNC_DATA /
- * GGUF_TOO_LARGE), FILE_IO / FILE_NOT_FOUND.
+ * GGUF_TOO_LARGE), FILE_IO / FILE_NOT_FOUND (FILE_IO before writing anything when `path` is
+ * empty or is a directory or device: see output-path.ts).
  */
 export async function writeGgufFile(
   path: string, g: GgufToWrite, onProgress?: (bytesDone: number, bytesTotal: number) => void,
 ): Promise<void> {
   const layout = planGgufLayout(g);
   const zeros = new Uint8Array(layout.alignment);
+  checkOutputPath(path);
   await writeFileAtomic(path, async (sink) => {
     await sink.write(layout.header);
     onProgress?.(sink.bytesWritten, layout.totalSize);

@@ -13,6 +13,7 @@
 import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
 import { writeFileAtomic } from "../../util/atomic-file.js";
+import { checkOutputPath } from "../output-path.js";
 import { safetensorsDtypeInfo, type SafetensorsDtype, type SafetensorsDtypeInfo } from "./dtypes.js";
 import { SAFETENSORS_MAX_RANK, quoteName } from "./header-parser.js";
 import { SAFETENSORS_MAX_HEADER_SIZE } from "./reader.js";
@@ -155,10 +156,12 @@ export function serializeSafetensors(tensors: SafetensorsTensorMap, metadata?: S
  * (util/atomic-file.ts: temporary file in the same folder, fsync, rename), streaming each
  * tensor's bytes without building the whole file in memory. Output is identical to
  * serializeSafetensors. Rejects with the same GlassboxErrors before touching the disk, and with
- * FILE_NOT_FOUND / FILE_IO when the file cannot be written (the destination is then unchanged).
+ * FILE_NOT_FOUND / FILE_IO when the file cannot be written (the destination is then unchanged;
+ * FILE_IO up front when `path` is empty or is a directory or device: see output-path.ts).
  */
 export async function writeSafetensors(path: string, tensors: SafetensorsTensorMap, metadata?: SafetensorsMetadata): Promise<void> {
   const l = layout(tensors, metadata);
+  checkOutputPath(path);
   await writeFileAtomic(path, async (sink) => {
     await sink.write(l.head);
     for (const c of l.chunks) await sink.write(c);
