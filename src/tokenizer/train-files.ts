@@ -79,8 +79,21 @@ export function* chunkAtLineStarts(text: string, target: number): Generator<stri
 }
 
 /**
- * Cuts the corpus (files in order) at `1 - holdOut` of its length, moved forward to a line start
- * (see isCutPoint; to the file's end if there is none). Returns the training texts and the held-out text.
+ * The first index >= `from` in `text` where a line starts (after "\n", at a non-space character),
+ * else where a word starts (after any whitespace), else text.length. Hold-out cuts need no more
+ * than a clean boundary; a paragraph-per-line file (blank lines between) has no isCutPoint at all.
+ */
+function holdOutCut(text: string, from: number): number {
+  const space = (i: number) => MAYBE_SPACE.test(text[i]!);
+  for (let c = Math.max(1, from); c < text.length; c++) if (text.charCodeAt(c - 1) === 10 && !space(c)) return c;
+  for (let c = Math.max(1, from); c < text.length; c++) if (space(c - 1) && !space(c)) return c;
+  return text.length;
+}
+
+/**
+ * Cuts the corpus (files in order) at `1 - holdOut` of its length, moved forward to the next line
+ * start, or word start when the rest of that file has no line start (see holdOutCut; to the file's
+ * end if there is neither). Returns the training texts and the held-out text.
  */
 export function splitHoldOut(texts: readonly string[], holdOut: number): { train: string[]; heldOut: string } {
   const total = texts.reduce((n, t) => n + t.length, 0);
@@ -98,8 +111,7 @@ export function splitHoldOut(texts: readonly string[], holdOut: number): { train
       held.push(t);
       continue;
     }
-    let c = cut;
-    while (c < t.length && c > 0 && !isCutPoint(t, c)) c++;
+    const c = cut === 0 ? 0 : holdOutCut(t, cut);
     train.push(t.slice(0, c));
     held.push(t.slice(c));
     cut = -1;
