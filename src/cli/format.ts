@@ -38,8 +38,9 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n} B` : `${v.toFixed(2)} ${units[i]}`;
 }
 
-/** Prints rows as a left-aligned table with a header line to stdout. */
-export function printTable(header: string[], rows: string[][]): void {
+/** Prints rows as a left-aligned table with a header line to stdout; cells go through printableText. */
+export function printTable(header: string[], cells: string[][]): void {
+  const rows = cells.map((r) => r.map(printableText));
   // Column widths with a loop: spreading every row into Math.max overflows the stack on big tables.
   const w = header.map((h) => h.length);
   for (const r of rows) for (let i = 0; i < w.length; i++) w[i] = Math.max(w[i]!, (r[i] ?? "").length);

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { inspectFile, type FileSummary } from "../formats/inspect.js";
 import { sha256File } from "../util/sha256-file.js";
 import { startProgress } from "./progress.js";
-import { formatBytes, formatCount, printTable } from "./format.js";
+import { formatBytes, formatCount, printableText, printTable } from "./format.js";
 
 export function registerInspect(program: Command): void {
   program
@@ -30,8 +30,9 @@ export function registerInspect(program: Command): void {
 
 function printSummary(s: FileSummary & { sha256?: string }): void {
   const lines: [string, string][] = [];
+  // Keys and values can come from the file: escape control characters (see printableText).
   const add = (k: string, v: string | number | null | undefined) => {
-    if (v !== null && v !== undefined && v !== "") lines.push([k, String(v)]);
+    if (v !== null && v !== undefined && v !== "") lines.push([printableText(k), printableText(String(v))]);
   };
   if (s.format === "gguf") {
     add("format", `GGUF v${s.ggufVersion}`);
@@ -59,7 +60,7 @@ function printSummary(s: FileSummary & { sha256?: string }): void {
   const w = Math.max(...lines.map(([k]) => k.length));
   for (const [k, v] of lines) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
   if (s.format === "gguf" && s.chatTemplateHead) {
-    process.stdout.write(`chat template (first lines):\n${s.chatTemplateHead.map((l) => `  | ${l}`).join("\n")}\n`);
+    process.stdout.write(`chat template (first lines):\n${s.chatTemplateHead.map((l) => `  | ${printableText(l)}`).join("\n")}\n`);
   }
   process.stdout.write("\nquantization mix:\n");
   if (s.quantizationMix.length === 0) process.stdout.write("  (no tensors: a vocabulary-only or metadata-only file)\n");

@@ -4,6 +4,7 @@ import { GgufFile } from "../formats/gguf/index.js";
 import { describeTokens, printablePiece } from "../tokenizer/describe.js";
 import { Tokenizer } from "../tokenizer/index.js";
 import { readTextFileSync } from "../tokenizer/text-input.js";
+import { printableText } from "./format.js";
 
 interface TokenizeOptions {
   json?: boolean;
@@ -54,7 +55,7 @@ export function registerTokenize(program: Command): void {
       const lines = [`${"id".padStart(idWidth)}  bytes  piece`];
       for (const id of ids) {
         const b = tok.tokenToPiece(id);
-        lines.push(`${String(id).padStart(idWidth)}  ${String(b.length).padStart(5)}  ${printablePiece(b)}`);
+        lines.push(`${String(id).padStart(idWidth)}  ${String(b.length).padStart(5)}  ${printableText(printablePiece(b))}`);
       }
       lines.push(`${ids.length} token${ids.length === 1 ? "" : "s"}`);
       process.stdout.write(lines.join("\n") + "\n");
