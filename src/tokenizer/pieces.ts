@@ -105,10 +105,21 @@ function computePiece(v: Vocab, id: number): Uint8Array {
   return new Uint8Array(0);
 }
 
-/** llama_decode_text: each code point of a byte-level BPE token back to its byte. */
+/**
+ * Largest piece decodeByteLevel builds. Each code point outside GPT-2's table repeats the whole
+ * token text, so a long non-byte-level token in a hostile vocabulary would grow quadratically
+ * (a 90 KB file asked for gigabytes); real vocabularies stay far below this.
+ */
+const MAX_PIECE_BYTES = 1 << 20;
+
+/**
+ * llama_decode_text: each code point of a byte-level BPE token back to its byte. Throws
+ * GlassboxError TOKENIZER_BAD_VOCAB when the piece would exceed MAX_PIECE_BYTES.
+ */
 function decodeByteLevel(text: string): Uint8Array {
   const out: number[] = [];
   const tmp = new Uint8Array(4);
+  let textBytes: Uint8Array | undefined;
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
     const b = cp < CPT_TO_BYTE.length ? CPT_TO_BYTE[cp]! : -1;
@@ -116,10 +127,18 @@ function decodeByteLevel(text: string): Uint8Array {
       out.push(b);
       continue;
     }
-    out.push(...UNK_BYTE_PREFIX);
+    textBytes ??= vocabStringBytes(text);
+    if (out.length + UNK_BYTE_PREFIX.length + 8 + textBytes.length + 1 > MAX_PIECE_BYTES) {
+      throw new GlassboxError(
+        "TOKENIZER_BAD_VOCAB",
+        `a byte-level BPE token of ${text.length} characters is not GPT-2 byte text; its piece would exceed ${MAX_PIECE_BYTES} bytes`,
+      );
+    }
+    for (const x of UNK_BYTE_PREFIX) out.push(x);
     const n = putUtf8(cp, tmp, 0);
-    for (let k = 0; k < n; k++) out.push(...vocabStringBytes(tmp[k]!.toString(16).padStart(2, "0")));
-    out.push(...vocabStringBytes(text), 0x5d);
+    for (let k = 0; k < n; k++) for (const x of vocabStringBytes(tmp[k]!.toString(16).padStart(2, "0"))) out.push(x);
+    for (const x of textBytes) out.push(x);
+    out.push(0x5d);
   }
   return Uint8Array.from(out);
 }
