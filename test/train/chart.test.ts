@@ -5,11 +5,11 @@
  * atomic write.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { lossChartSvg, lossSeriesFromLog, niceTicks, writeLossChart, type ChartSeries } from "../../src/train/chart.js";
+import { tempDir } from "./data-fixtures.js";
 
 interface XmlElement { name: string; attrs: Record<string, string>; children: XmlElement[]; text: string }
 
@@ -147,7 +147,7 @@ test("chart: a long run is thinned but keeps its spike; series from a log; atomi
   assert.deepEqual(Array.from(train.y), [4, 3]);
   assert.deepEqual(Array.from(heldOut.y), [4.5]);
 
-  const dir = mkdtempSync(join(tmpdir(), "glassbox-chart-"));
+  const dir = tempDir();
   const path = join(dir, "loss.svg");
   await writeLossChart(path, train, heldOut, { title: "t" });
   assert.equal(readFileSync(path, "utf8"), lossChartSvg(train, heldOut, { title: "t" }));

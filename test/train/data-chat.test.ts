@@ -18,6 +18,7 @@ import { chatExamples } from "../../src/train/data/chat-mask.js";
 import { loadTrainingData } from "../../src/train/data/dataset.js";
 import { tokenizeRecords } from "../../src/train/data/documents.js";
 import type { ChatRecord, TokenizedDocument } from "../../src/train/data/types.js";
+import { repoRoot } from "../helpers/vectors.js";
 import { tempDataDir, tinyTokenizer } from "./data-fixtures.js";
 
 after(() => closeSharedChatTemplateSandbox());
@@ -73,7 +74,7 @@ test("every built-in template: targets are exactly the assistant turns and their
 
 test("a model's Jinja template (sandboxed) gives the same tokens and mask as the built-in it matches", async () => {
   const tok = tinyTokenizer();
-  const model = GgufFile.open(join("models", "example.gguf")).get("tokenizer.chat_template") as string;
+  const model = GgufFile.open(join(repoRoot, "models", "example.gguf")).get("tokenizer.chat_template") as string;
   assert.match(model, /<\|im_start\|>/);
   const bad = new BadRecordLog("error");
   const viaModel = await tokenizeRecords([chatRecord(MESSAGES)], tok, bad, { chatTemplate: model });
@@ -129,7 +130,7 @@ test("a token merged across the header/content boundary is a target; prompt toke
 });
 
 test("the example model's own tokenizer (no special chat tokens): targets hold the answers, not the prompts", async () => {
-  const tok = Tokenizer.fromGguf(GgufFile.open(join("models", "example.gguf")));
+  const tok = Tokenizer.fromGguf(GgufFile.open(join(repoRoot, "models", "example.gguf")));
   const out = await tokenizeRecords([chatRecord(MESSAGES)], tok, new BadRecordLog("error"), { chatTemplateName: "chatml" });
   const d = out.documents[0]!;
   const runs = targetRuns(tok, d.ids, d.labels!);

@@ -1,5 +1,5 @@
 /** Shared fixtures of the training-data tests: a tiny BPE tokenizer with ChatML specials, temp dirs. */
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GgufFile } from "../../src/formats/gguf/reader.js";
@@ -27,9 +27,21 @@ export function tinyTokenizer(): Tokenizer {
   return cached;
 }
 
+const made: string[] = [];
+process.on("exit", () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "glassbox-data-"));
+  made.push(dir);
+  return dir;
+}
+
 /** A fresh temporary directory with `files` (relative path -> content) written into it. */
 export function tempDataDir(files: Record<string, string | Uint8Array>): string {
-  const dir = mkdtempSync(join(tmpdir(), "glassbox-data-"));
+  const dir = tempDir();
   for (const [rel, content] of Object.entries(files)) {
     const p = join(dir, rel);
     mkdirSync(dirname(p), { recursive: true });

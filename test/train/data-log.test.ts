@@ -4,14 +4,14 @@
  * named by line number.
  */
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isGlassboxError } from "../../src/errors.js";
 import { readTrainLog, TrainLog, type TrainLogEntry } from "../../src/train/log.js";
+import { tempDir } from "./data-fixtures.js";
 
-const dir = (): string => mkdtempSync(join(tmpdir(), "glassbox-log-"));
+const dir = (): string => tempDir();
 
 function stepEntry(step: number, loss: number): TrainLogEntry {
   return { kind: "train", step, loss, lr: 1e-3 * step, tokens: 512 * step, tokens_per_second: 1000 + step, elapsed: step * 0.5, grad_norm: 1.5 };

@@ -77,7 +77,7 @@ export function splitHeldOut<D extends TokenizedDocument>(docs: readonly D[], o:
   // Identical content has identical keys: a tie at the boundary is held out whole.
   let m = k;
   while (m < n && keys[m]!.key === keys[k - 1]!.key) m++;
-  if (m === n) throw new GlassboxError("DATA_TOO_SMALL", `holding out ${k} of ${n} documents takes all of them (duplicates)`);
+  if (m === n) throw new GlassboxError("DATA_TOO_SMALL", `holding out ${k} of ${n} documents takes all of them: the rest are duplicates of held-out ones (deduplicate the data or train without a held-out split)`);
   const held = new Set<number>();
   for (let i = 0; i < m; i++) held.add(keys[i]!.u);
   const train: D[] = [];
