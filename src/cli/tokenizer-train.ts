@@ -4,14 +4,15 @@ import { trainTokenizerFiles, type TrainFilesSummary } from "../tokenizer/train-
 import { formatBytes } from "./format.js";
 import { startProgress, type Progress } from "./progress.js";
 
+// Plain decimal only: Number() would also take "0x200", "1e3" and " " (as 0).
 function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
   return n;
 }
 
 function fraction(v: string): number {
-  const n = Number(v);
+  const n = /^\d*\.?\d+$/.test(v) ? Number(v) : NaN;
   if (!(n >= 0 && n < 1)) throw new InvalidArgumentError("must be a number from 0 to below 1");
   return n;
 }
