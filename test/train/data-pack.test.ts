@@ -87,6 +87,16 @@ test("packing: pieces of one text file are joined without EOS/BOS; chat labels a
   // A row without any target is dropped.
   const promptOnly = { ...chat, labels: Int32Array.from([-1, -1, -1, -1]) };
   assert.equal(packDocuments([promptOnly], opts(6, { chatPacking: "pad" })).nSeq, 0);
+  // In the stream too: only the row holding the two answer tokens is kept.
+  const longChat: TokenizedDocument = {
+    ...chat, ids: Int32Array.from({ length: 10 }, (_, i) => 70 + i),
+    labels: Int32Array.from({ length: 10 }, (_, i) => (i >= 8 ? 70 + i : -1)),
+  };
+  const kept = packDocuments([longChat], opts(3, { addBos: false, addEos: false }));
+  assert.equal(kept.nSeq, 1);
+  assert.deepEqual(row(kept, 0), [76, 77, 78, 79]);
+  assert.deepEqual(row(kept, 0, "labels"), [-1, -1, 78, 79]);
+  assert.equal(kept.targetTokens, 2);
 });
 
 test("shuffling: Fisher-Yates permutations, same seed same order, uniform draws without bias", () => {

@@ -94,11 +94,21 @@ export function packDocuments(docs: readonly TokenizedDocument[], o: PackOptions
     streamLen += documentLength(streamDocs[i]!, o, joined[i] === 1, joined[i + 1] === 1);
   }
 
-  // Fill the stream.
-  const sTok = new Int32Array(streamLen);
-  const sLab = new Int32Array(streamLen);
+  const streamRows = streamLen >= 2 ? Math.ceil((streamLen - 1) / nCtx) : 0;
+  const maxRows = streamRows + padRows;
+  const tokens = new Int32Array(maxRows * seqLen);
+  const labels = new Int32Array(maxRows * seqLen);
+
+  // Write the stream straight into its rows: stream position p is column p % n_ctx of row
+  // p / n_ctx, and also the last column of the row before when it starts a row.
   let at = 0;
-  const put = (tok: number, lab: number): void => { sTok[at] = tok; sLab[at] = lab; at++; };
+  const put = (tok: number, lab: number): void => {
+    const r = Math.floor(at / nCtx);
+    const c = at - r * nCtx;
+    if (r < streamRows) { tokens[r * seqLen + c] = tok; labels[r * seqLen + c] = lab; }
+    if (c === 0 && r > 0) { tokens[r * seqLen - 1] = tok; labels[r * seqLen - 1] = lab; }
+    at++;
+  };
   const emit = (d: TokenizedDocument, joinPrev: boolean, joinNext: boolean, write: (tok: number, lab: number) => void): void => {
     const text = d.kind === "text";
     if (o.addBos && !joinPrev) write(o.bos, text ? o.bos : -1);
@@ -108,37 +118,33 @@ export function packDocuments(docs: readonly TokenizedDocument[], o: PackOptions
   };
   for (let i = 0; i < streamDocs.length; i++) emit(streamDocs[i]!, joined[i] === 1, joined[i + 1] === 1, put);
 
-  const streamRows = streamLen >= 2 ? Math.ceil((streamLen - 1) / nCtx) : 0;
-  const maxRows = streamRows + padRows;
-  const tokens = new Int32Array(maxRows * seqLen);
-  const labels = new Int32Array(maxRows * seqLen);
+  // Pad the row at `from` after `filled` tokens and keep it (moved down to `rows`) when it has a
+  // target; rows without any target are dropped.
   let rows = 0;
   let targetTokens = 0;
   let paddingTokens = 0;
-  // Commits the row being written at `rows` if it has a target; returns whether it was kept.
-  const commit = (filled: number): void => {
-    const base = rows * seqLen;
+  const commit = (from: number, filled: number): void => {
+    const base = from * seqLen;
     for (let j = filled; j < seqLen; j++) { tokens[base + j] = o.pad; labels[base + j] = -1; }
     let targets = 0;
     for (let j = 1; j < seqLen; j++) if (labels[base + j]! >= 0) targets++;
     if (targets === 0) return;
+    if (from !== rows) {
+      tokens.copyWithin(rows * seqLen, base, base + seqLen);
+      labels.copyWithin(rows * seqLen, base, base + seqLen);
+    }
     targetTokens += targets;
     paddingTokens += seqLen - filled;
     rows++;
   };
-  for (let r = 0; r < streamRows; r++) {
-    const s = r * nCtx;
-    const e = Math.min(s + seqLen, streamLen);
-    tokens.set(sTok.subarray(s, e), rows * seqLen);
-    labels.set(sLab.subarray(s, e), rows * seqLen);
-    commit(e - s);
-  }
+  for (let r = 0; r < streamRows; r++) commit(r, Math.min(seqLen, streamLen - r * nCtx));
+  let next = streamRows;
   for (const d of docs) {
     if (inStream(d)) continue;
-    const base = rows * seqLen;
+    const base = next * seqLen;
     let j = 0;
     emit(d, false, false, (tok, lab) => { tokens[base + j] = tok; labels[base + j] = lab; j++; });
-    commit(j);
+    commit(next++, j);
   }
   return {
     nSeq: rows, seqLen,
