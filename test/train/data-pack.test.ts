@@ -202,6 +202,10 @@ test("batch cursor: resuming from the state saved before batch k yields exactly 
   const atEnd = new BatchIterator(data, { batchSize: 4, seed: 9, cursor: { epoch: 0, index: 5 } });
   assert.deepEqual(atEnd.cursor, { epoch: 1, index: 0 });
   assert.throws(() => BatchIterator.fromState(packedRows(24), states[3]!), (e) => isGlassboxError(e, "DATA_CURSOR_MISMATCH"));
+  const changed = packedRows(23);
+  changed.tokens[7] = 99;
+  assert.throws(() => BatchIterator.fromState(changed, states[3]!), (e) => isGlassboxError(e, "DATA_CURSOR_MISMATCH") && /other tokens/.test(e.message));
+  assert.match(states[3]!.fingerprint!, /^[0-9a-f]{64}$/);
   assert.throws(() => new BatchIterator(data, { batchSize: 4, cursor: { epoch: 0, index: 6 } }), (e) => isGlassboxError(e, "INVALID_OPTION"));
   assert.throws(() => new BatchIterator(data, { batchSize: 24 }), (e) => isGlassboxError(e, "DATA_TOO_SMALL"));
 });

@@ -10,7 +10,7 @@ export { splitHeldOut, heldOutCount, type HeldOutOptions, type HeldOutSplit } fr
 export { packDocuments, checkPackOptions, documentLength, type PackOptions } from "./pack.js";
 export { uniformInt, shuffleInPlace, epochSeed, epochPermutation } from "./shuffle.js";
 export {
-  BatchIterator, gatherBatch, sequentialBatches,
+  BatchIterator, gatherBatch, sequentialBatches, packedFingerprint,
   type Batch, type BatchCursor, type BatchIteratorOptions, type BatchIteratorState,
 } from "./batches.js";
 export { loadTrainingData, describeDataSummary, type TrainingDataOptions, type TrainingData, type DataSummary } from "./dataset.js";
