@@ -83,7 +83,7 @@ export interface DataSummary {
 /** Packed train and held-out rows plus the summary. */
 export interface TrainingData {
   readonly train: PackedSequences;
-  /** Undefined when no held-out split was asked for. */
+  /** Undefined when no held-out split was asked for (or it came out empty, e.g. fraction 0). */
   readonly heldOut: PackedSequences | undefined;
   readonly summary: DataSummary;
 }
