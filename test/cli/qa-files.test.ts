@@ -1,13 +1,15 @@
 // QA regressions: a missing file, a directory or an unreadable path gives the same codes in every command.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isGlassboxError } from "../../src/errors.js";
 import { GgufFile } from "../../src/formats/gguf/index.js";
 import { SafetensorsFile } from "../../src/formats/safetensors/index.js";
-import { runCli } from "../helpers/cli.js";
+import { repoRoot } from "../helpers/vectors.js";
+import { cliPath, runCli } from "../helpers/cli.js";
 
 function oneLine(args: string[], code: string, text: RegExp): void {
   const r = runCli(args);
@@ -31,4 +33,22 @@ test("a missing model file is FILE_NOT_FOUND in inspect as in the other commands
   const missing = join(mkdtempSync(join(tmpdir(), "gb-qa-")), "missing.gguf");
   oneLine(["inspect", missing], "FILE_NOT_FOUND", /missing\.gguf/);
   oneLine(["tokenize", missing, "hi"], "FILE_NOT_FOUND", /missing\.gguf/);
+});
+
+test("a model read from a pipe or device is FILE_IO 'not a regular file', not GGUF_TRUNCATED; text from a pipe works", () => {
+  const model = join(repoRoot, "models", "example.gguf");
+  const sh = (cmd: string) => spawnSync("sh", ["-c", cmd], { encoding: "utf8", timeout: 60_000 });
+  const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const node = `${q(process.execPath)} ${q(cliPath)}`;
+  for (const r of [
+    sh(`cat ${q(model)} | ${node} inspect /dev/stdin`), // a real pipe (its size reads as 0)
+    sh(`cat ${q(model)} | ${node} tokenize /dev/stdin hi`),
+    runCli(["inspect", "/dev/zero"]),
+  ]) {
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^glassbox: error \[FILE_IO\]: cannot open \/dev\/(stdin|zero): it is not a regular file/);
+  }
+  const text = sh(`echo hello | ${node} tokenize ${q(model)} --file /dev/stdin --count`);
+  assert.equal(text.status, 0, text.stderr);
+  assert.ok(Number(text.stdout) > 0);
 });

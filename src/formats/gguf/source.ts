@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
+import { notRegularFile } from "../file-kind.js";
 
 export interface ByteSource {
   /** Total size in bytes. */
@@ -66,7 +67,7 @@ export class FileSource implements ByteSource {
     }
   }
 
-  /** Opens `path` read-only. Throws FILE_NOT_FOUND, or FILE_IO (also when `path` is a directory). */
+  /** Opens `path` read-only. Throws FILE_NOT_FOUND, or FILE_IO (also when `path` is a directory, pipe or device). */
   static open(path: string): FileSource {
     let fd: number;
     try {
@@ -75,12 +76,13 @@ export class FileSource implements ByteSource {
       const code = (e as NodeJS.ErrnoException).code === "ENOENT" ? "FILE_NOT_FOUND" : "FILE_IO";
       throw new GlassboxError(code, `cannot open ${path}: ${(e as Error).message}`, { cause: e });
     }
-    // open() succeeds on a directory; say so here instead of failing at the first read with EISDIR.
-    let dir = false;
-    try { dir = fstatSync(fd).isDirectory(); } catch { /* the constructor reports stat failures */ }
-    if (dir) {
+    // open() succeeds on a directory, pipe or device; say so here instead of failing later with
+    // EISDIR or "file ends inside magic" (a pipe's size is 0: it cannot be read at random offsets).
+    let problem: string | null = null;
+    try { problem = notRegularFile(fstatSync(fd)); } catch { /* the constructor reports stat failures */ }
+    if (problem !== null) {
       closeSync(fd);
-      throw new GlassboxError("FILE_IO", `cannot open ${path}: it is a directory, not a file`);
+      throw new GlassboxError("FILE_IO", `cannot open ${path}: ${problem}`);
     }
     return new FileSource(fd, true);
   }

@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { GlassboxError } from "../../errors.js";
+import { notRegularFile } from "../file-kind.js";
 
 export interface SafetensorsByteSource {
   /** Total size in bytes. */
@@ -34,7 +35,7 @@ export class FileRangeSource implements SafetensorsByteSource {
   readonly size: number;
   private fd: number;
 
-  /** Opens `path`. Throws GlassboxError FILE_NOT_FOUND or FILE_IO (also when `path` is a directory). */
+  /** Opens `path`. Throws GlassboxError FILE_NOT_FOUND or FILE_IO (also when `path` is a directory, pipe or device). */
   constructor(path: string) {
     try {
       this.fd = openSync(path, "r");
@@ -42,19 +43,19 @@ export class FileRangeSource implements SafetensorsByteSource {
       const code = (e as NodeJS.ErrnoException).code === "ENOENT" ? "FILE_NOT_FOUND" : "FILE_IO";
       throw new GlassboxError(code, `cannot open ${path}: ${(e as Error).message}`, { cause: e });
     }
-    let dir: boolean;
+    let problem: string | null;
     try {
       const st = fstatSync(this.fd);
       this.size = st.size;
-      dir = st.isDirectory();
+      problem = notRegularFile(st);
     } catch (e) {
       closeSync(this.fd);
       throw new GlassboxError("FILE_IO", `cannot stat ${path}: ${(e as Error).message}`, { cause: e });
     }
-    // open() succeeds on a directory; say so here instead of failing at the first read with EISDIR.
-    if (dir) {
+    // open() succeeds on a directory, pipe or device; say so here instead of failing at a read.
+    if (problem !== null) {
       closeSync(this.fd);
-      throw new GlassboxError("FILE_IO", `cannot open ${path}: it is a directory, not a file`);
+      throw new GlassboxError("FILE_IO", `cannot open ${path}: ${problem}`);
     }
   }
 
