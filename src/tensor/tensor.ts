@@ -25,11 +25,12 @@ export class Tensor {
   /**
    * @param data the values, row-major; its length must equal the product of `shape`.
    * @param shape dims outermost first.
-   * @param requiresGrad whether backward should produce a gradient for this tensor.
+   * @param requiresGrad whether backward should produce a gradient for this tensor; may be changed
+   *   later (e.g. set false to freeze a base weight while training an adapter).
    * @param name optional name (parameters: the GGUF tensor name, e.g. "blk.0.attn_q.weight").
    * @throws TENSOR_BAD_SHAPE when data.length differs from the shape's size.
    */
-  constructor(readonly data: Float32Array, readonly shape: readonly number[], readonly requiresGrad = false, readonly name?: string) {
+  constructor(readonly data: Float32Array, readonly shape: readonly number[], public requiresGrad = false, readonly name?: string) {
     const n = shapeSize(shape);
     if (data.length !== n) throw new GlassboxError("TENSOR_BAD_SHAPE", `data has ${data.length} elements, shape [${shape.join(", ")}] needs ${n}`);
   }

@@ -10,6 +10,7 @@ import { GgufFile } from "../../src/formats/gguf/reader.js";
 import { serializeGguf } from "../../src/formats/gguf/writer.js";
 import { refKernels } from "../../src/kernels/api.js";
 import { loadWasmKernels } from "../../src/kernels/index.js";
+import { Tape } from "../../src/tensor/tape.js";
 import { llamaFromGguf, llamaToGguf } from "../../src/train/llama-gguf.js";
 import { LlamaTrainable, type LlamaConfig } from "../../src/train/llama.js";
 import { readF32Vector, vectorPath } from "../helpers/vectors.js";
@@ -89,4 +90,24 @@ test("GGUF export then import gives the same parameters and logits; tied head wr
     const toks = Int32Array.of(1, 2, 3, 4, 5, 6);
     assert.deepEqual(back.logits(toks), m.logits(toks));
   }
+});
+
+test("frozen parameters get no gradient; input and config errors are typed", () => {
+  const m = new LlamaTrainable(TINY, refKernels, { seed: 2 });
+  for (const p of m.params) p.requiresGrad = p.shape.length === 1; // train the norms only
+  const tape = new Tape(refKernels);
+  const tokens = Int32Array.of(1, 2, 3, 4), targets = Int32Array.of(2, 3, 4, 5);
+  tape.backward(m.forward(tape, tokens, { targets }).loss!);
+  tape.reset();
+  for (const p of m.params) {
+    const nz = p.grad!.some((v) => v !== 0);
+    assert.equal(nz, p.shape.length === 1, `${p.name}: gradient ${nz ? "present" : "absent"}`);
+  }
+  assert.throws(() => m.forward(tape, Int32Array.of(1, 11)), { code: "TENSOR_BAD_INDEX" });
+  assert.throws(() => m.forward(tape, new Int32Array(9)), { code: "TRAIN_BAD_INPUT" });        // T = 9 > n_ctx 8
+  assert.throws(() => m.forward(tape, new Int32Array(6), { batch: 4 }), { code: "TRAIN_BAD_INPUT" });
+  assert.throws(() => m.forward(tape, tokens, { targets: Int32Array.of(1, 2, 3, 11) }), { code: "TENSOR_BAD_INDEX" });
+  tape.reset();
+  assert.throws(() => new LlamaTrainable({ ...TINY, nHeadKv: 3 }, refKernels), { code: "TRAIN_BAD_CONFIG" });
+  assert.throws(() => new LlamaTrainable({ ...TINY, nEmbd: 9 }, refKernels), { code: "TRAIN_BAD_CONFIG" });
 });
