@@ -194,7 +194,12 @@ export function parseGgufHeader(src: ByteSource): GgufHeader {
   if (magic !== GGUF_MAGIC) throw new GlassboxError("GGUF_BAD_MAGIC", "not a GGUF file (bad magic)", { offset: 0 });
   const version = c.u32("version");
   if (version !== 2 && version !== 3) {
-    throw new GlassboxError("GGUF_UNSUPPORTED_VERSION", `GGUF version ${version} is not supported (only 2 and 3)`, { offset: 4 });
+    // A big-endian file (gguf-py --bigendian) stores version 3 as bytes 00 00 00 03.
+    const swapped = ((version & 0xff) << 24 | (version & 0xff00) << 8 | (version >>> 8) & 0xff00 | version >>> 24) >>> 0;
+    const why = swapped === 2 || swapped === 3
+      ? `this is a big-endian GGUF v${swapped} file; only little-endian GGUF is supported`
+      : `GGUF version ${version} is not supported (only 2 and 3)`;
+    throw new GlassboxError("GGUF_UNSUPPORTED_VERSION", why, { offset: 4 });
   }
   const nTensors = c.count("n_tensors", MIN_TENSOR_INFO, "GGUF_TOO_MANY_TENSORS", Number.MAX_SAFE_INTEGER, 8);
   const nKv = c.count("n_kv", MIN_KV, "GGUF_TOO_MANY_KV", Number.MAX_SAFE_INTEGER, nTensors * MIN_TENSOR_INFO);
