@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   console.log(`peak f32 GEMM 1024^3, ${threads} threads: numpy ${np === undefined ? "n/a" : np.toFixed(1)} GFLOP/s, glassbox gemmF32 ${ours.toFixed(1)} GFLOP/s`);
   const peak = np ?? ours;
   console.log(`training efficiency: ${((100 * achieved) / peak).toFixed(1)}% of ${np === undefined ? "gemmF32" : "numpy"} peak (6·N), ${((100 * achieved) / ours).toFixed(1)}% of our own gemmF32 peak`);
+  if (np !== undefined) console.log(`ceiling: our gemmF32 (WebAssembly SIMD128, 4 lanes) reaches ${((100 * ours) / np).toFixed(1)}% of numpy's sgemm (native, AVX2/AVX-512 where the CPU has it)`);
   await base.close();
 }
 
