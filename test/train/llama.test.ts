@@ -112,3 +112,19 @@ test("frozen parameters get no gradient; input and config errors are typed", () 
   assert.throws(() => new LlamaTrainable({ ...TINY, nHeadKv: 3 }, refKernels), { code: "TRAIN_BAD_CONFIG" });
   assert.throws(() => new LlamaTrainable({ ...TINY, nEmbd: 9 }, refKernels), { code: "TRAIN_BAD_CONFIG" });
 });
+
+test("F16 export: matrices stored as F16 (norms F32), weights round-trip to f16 precision", () => {
+  const m = new LlamaTrainable(TINY, refKernels, { seed: 6, std: 0.3 });
+  const g = GgufFile.fromBytes(serializeGguf(llamaToGguf(m, { type: "f16" })));
+  assert.equal(g.get("general.file_type"), 1);
+  assert.equal(g.tensor("blk.0.ffn_up.weight")!.type, 1);      // GGML_TYPE_F16
+  assert.equal(g.tensor("blk.0.ffn_norm.weight")!.type, 0);    // F32
+  const back = llamaFromGguf(g, refKernels);
+  let d = 0;
+  for (const t of m.params) {
+    const b = back.param(t.name!)!.data;
+    for (let i = 0; i < t.size; i++) d = Math.max(d, Math.abs(b[i]! - t.data[i]!) / Math.max(Math.abs(t.data[i]!), 6e-5));
+  }
+  console.log(`F16 round trip: max relative weight error ${d.toExponential(2)}`);
+  assert.ok(d <= 2 ** -11 + 1e-9, `${d}`); // round to nearest at 11 significant bits
+});
