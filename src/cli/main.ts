@@ -4,6 +4,7 @@
  * Errors become one line on stderr and a non-zero exit code: 2 for a bad command line (code
  * USAGE), 1 for everything else.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { GlassboxError } from "../errors.js";
 import { commands } from "./commands.js";
@@ -15,11 +16,17 @@ export const USAGE_EXIT_CODE = 2;
 /** Commander "errors" that are really help or version output, already printed. */
 const NOT_ERRORS = new Set(["commander.help", "commander.helpDisplayed", "commander.version"]);
 
+/** The `version` of the package.json beside the compiled code (<root>/<outDir>/src/cli/main.js). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 /** Builds the commander program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command("glassbox")
     .description("Run, inspect, change and serve open language models (GGUF) from Node.js")
-    .version("0.1.0")
+    .version(packageVersion())
     // Commander's own message is printed by main() as one `glassbox: error [USAGE]` line.
     .configureOutput({ outputError: () => {} })
     .exitOverride();

@@ -1,11 +1,12 @@
 // QA regressions: every CLI failure is one `glassbox: error [CODE]: ...` line, whatever the input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errorLine } from "../../src/cli/main.js";
 import { GlassboxError } from "../../src/errors.js";
+import { repoRoot } from "../helpers/vectors.js";
 import { runCli } from "../helpers/cli.js";
 
 const enc = new TextEncoder();
@@ -76,4 +77,11 @@ test("errorLine: errno codes are not repeated, code-less errors are INTERNAL", (
   assert.equal(errorLine(new RangeError("Maximum call stack size exceeded")), "glassbox: error [INTERNAL]: Maximum call stack size exceeded");
   assert.equal(errorLine(new GlassboxError("GGUF_TRUNCATED", "a\r\nb", { offset: 3 })), "glassbox: error [GGUF_TRUNCATED]: a\\r\\nb (at byte 3)");
   assert.equal(errorLine("plain"), "glassbox: error [INTERNAL]: plain");
+});
+
+test("--version prints package.json's version", () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
+  const r = runCli(["--version"]);
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout.trim(), pkg.version);
 });
