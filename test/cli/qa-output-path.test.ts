@@ -16,6 +16,8 @@ test("checkOutputPath: empty, directory and device are FILE_IO; a new or regular
   bad(dir, /is a directory/);
   bad("/dev/null", /not a regular file/); // checked, never written: root could replace the device
   checkOutputPath(join(dir, "new.gguf"));
+  assert.throws(() => checkOutputPath(join(dir, "no-such-folder", "new.gguf")),
+    (e) => isGlassboxError(e, "FILE_NOT_FOUND") && /the folder .*no-such-folder does not exist/.test(e.message));
   writeFileSync(join(dir, "old.gguf"), "x");
   checkOutputPath(join(dir, "old.gguf"));
   assert.throws(() => checkOutputPath(join(dir, "old.gguf"), [join(dir, "old.gguf")]), (e) => isGlassboxError(e, "OUTPUT_IS_INPUT"));
