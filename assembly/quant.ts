@@ -1,109 +1,10 @@
-// Activation quantization (Q8_0 with AVX2 rounding, Q8_K) and mat-muls on quantized weights.
+// Mat-muls on quantized weights for few tokens (decode): one weight row at a time against each
+// activation row (quantized by act.ts).
 // The integer block sums are exact and the float steps are the same f32 operations, in the
 // same order, as src/kernels/ref/matmul.ts, so results match the reference bit for bit.
-import { f32_to_half, half_to_f32, halves_to_f32x4, hsum_i32, madd, reduce4_i32, split_start } from "./common";
+import { half_to_f32, halves_to_f32x4, hsum_i32, madd, reduce4_i32, split_start } from "./common";
 
-// ---------------------------------------------------------------------------------------------
-// Activation layouts (per token row of n elements, nb blocks), `stride` bytes apart:
-//   Q8_0: i8 qs[n] | f32 d[n/32] | i32 sum[n/32]              (d = fp16-rounded scale, sum = Σqs)
-//   Q8_K: i8 qs[n] | f32 d[n/256] | i32 bsums[n/16]
-// ---------------------------------------------------------------------------------------------
-
-/** Rounds each lane to the nearest integer, exact .5 ties away from zero (C roundf). */
-// @ts-ignore: decorator
-@inline function round_away(v: v128): v128 {
-  const t = f32x4.trunc(v);
-  const up = f32x4.ge(f32x4.abs(f32x4.sub(v, t)), f32x4.splat(0.5));
-  const one = v128.or(v128.and(v, i32x4.splat(0x80000000)), f32x4.splat(1)); // ±1 with v's sign
-  return f32x4.add(t, v128.and(up, one));
-}
-
-/** Quantizes nTok rows of x ([nTok][n] f32) to Q8_0 (see ref quantizeRowQ8_0: ties away from zero) at dst + t*stride. Threads split tokens. */
-export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, ith: i32, nth: i32): void {
-  const nb = n >> 5;
-  const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
-  for (let t = t0; t < t1; t++) {
-    const xr = x + ((<usize>t * <usize>n) << 2);
-    const qs = dst + <usize>t * <usize>stride;
-    const dp = qs + <usize>n;
-    const sp = dp + (<usize>nb << 2);
-    for (let b = 0; b < nb; b++) {
-      const xb = xr + (<usize>b << 7);
-      let m = f32x4.abs(v128.load(xb));
-      for (let j = 1; j < 8; j++) m = f32x4.max(m, f32x4.abs(v128.load(xb + (<usize>j << 4))));
-      const amax = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
-      const d = half_to_f32(f32_to_half(amax / 127));
-      const id: f32 = amax != 0 ? <f32>127 / amax : 0;
-      const idv = f32x4.splat(id);
-      let sum = i32x4.splat(0);
-      for (let j = 0; j < 8; j += 2) {
-        const q0 = i32x4.trunc_sat_f32x4_s(round_away(f32x4.mul(v128.load(xb + (<usize>j << 4)), idv)));
-        const q1 = i32x4.trunc_sat_f32x4_s(round_away(f32x4.mul(v128.load(xb + (<usize>(j + 1) << 4)), idv)));
-        sum = i32x4.add(sum, i32x4.add(q0, q1));
-        const w16 = i16x8.narrow_i32x4_s(q0, q1);
-        const w8 = i8x16.narrow_i16x8_s(w16, w16);
-        v128.store_lane<i64>(qs + (<usize>b << 5) + (<usize>j << 2), w8, 0);
-      }
-      store<f32>(dp + (<usize>b << 2), d);
-      store<i32>(sp + (<usize>b << 2), hsum_i32(sum));
-    }
-  }
-}
-
-/** Quantizes nTok rows of x to Q8_K (ggml quantize_row_q8_K_ref) at dst + t*stride. Threads split tokens. */
-export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, ith: i32, nth: i32): void {
-  const nb = n >> 8;
-  const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
-  for (let t = t0; t < t1; t++) {
-    const xr = x + ((<usize>t * <usize>n) << 2);
-    const qs = dst + <usize>t * <usize>stride;
-    const dp = qs + <usize>n;
-    const bs = dp + (<usize>nb << 2);
-    for (let b = 0; b < nb; b++) {
-      const xb = xr + (<usize>b << 10);
-      let amax: f32 = 0, mx: f32 = 0;
-      for (let j = 0; j < 256; j++) {
-        const v = load<f32>(xb + (<usize>j << 2));
-        const a = abs(v);
-        if (a > amax) { amax = a; mx = v; }
-      }
-      const qb = qs + (<usize>b << 8);
-      if (amax == 0) {
-        store<f32>(dp + (<usize>b << 2), 0);
-        memory.fill(qb, 0, 256);
-        for (let g = 0; g < 16; g++) store<i32>(bs + ((<usize>(b * 16 + g)) << 2), 0);
-        continue;
-      }
-      const iscale: f32 = <f32>-127 / mx;
-      const iv = f32x4.splat(iscale);
-      const lim = i32x4.splat(127);
-      for (let g = 0; g < 16; g++) {
-        let s = i32x4.splat(0);
-        for (let j = 0; j < 16; j += 8) {
-          const p = xb + (<usize>(g * 16 + j) << 2);
-          const q0 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p)))), lim);
-          const q1 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p, 16)))), lim);
-          s = i32x4.add(s, i32x4.add(q0, q1));
-          const w16 = i16x8.narrow_i32x4_s(q0, q1);
-          v128.store_lane<i64>(qb + <usize>(g * 16 + j), i8x16.narrow_i16x8_s(w16, w16), 0);
-        }
-        store<i32>(bs + ((<usize>(b * 16 + g)) << 2), hsum_i32(s));
-      }
-      store<f32>(dp + (<usize>b << 2), <f32>1 / iscale);
-    }
-  }
-}
-
-/** Rounds n f32 values to the nearest half and back (the F16 weights' vec_dot_type). */
-export function round_f16(x: usize, out: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), half_to_f32_full(f32_to_half(load<f32>(x + (<usize>i << 2)))));
-}
-
-/** half -> f32 including inf/NaN (activations may overflow f16). */
-function half_to_f32_full(h: u32): f32 {
-  if ((h & 0x7c00) == 0x7c00) return reinterpret<f32>(((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13));
-  return half_to_f32(h);
-}
+// Activation layouts: see act.ts (Q8_0 rows hold i16 quants; Q8_K rows i8).
 
 // ----- dot products of one weight row with one activation row -----
 
@@ -127,25 +28,43 @@ function half_to_f32_full(h: u32): f32 {
     i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(q), v128.load8x8_s(a, 8)));
 }
 
-// Q8_0 / Q4_0 rows: blocks are reduced four at a time; block b's f32 term f32(sumi)*(dw*da)
-// goes to lane b%4 and the row result is (l0 + l1) + (l2 + l3), the order ref/matmul.ts defines.
+// Q8_0 / Q4_0 rows against Q8_0 activations in i16 (act.ts layout 0 for Q8_0, 1 for Q4_0):
+// blocks are reduced four at a time; block b's f32 term f32(sumi)*(dw*da) goes to lane b%4 and
+// the row result is (l0 + l1) + (l2 + l3), the order ref/matmul.ts defines.
 
-/** Unreduced i32x4 whose lane sum is Σ w*a over one Q8_0 block. */
+/**
+ * Unreduced i32x4 whose lane sum is Σ w*a over one Q8_0 block at p. The quants are read as
+ * 16-bit lanes and split into even and odd bytes by shifts (no shuffle-port widening); the
+ * activations are stored in that order (act.ts layout 0).
+ */
 // @ts-ignore: decorator
-@inline function bdot_q8_0(p: usize, q: usize): v128 {
-  return i32x4.add(i32x4.add(dot8(p + 2, q), dot8(p + 10, q + 8)), i32x4.add(dot8(p + 18, q + 16), dot8(p + 26, q + 24)));
+@inline function bdot_q8_0(p: usize, a: usize): v128 {
+  const u = v128.load(p, 2), v = v128.load(p, 18);
+  const d0 = i32x4.dot_i16x8_s(i16x8.shr_s(i16x8.shl(u, 8), 8), v128.load(a));
+  const d1 = i32x4.dot_i16x8_s(i16x8.shr_s(u, 8), v128.load(a, 16));
+  const d2 = i32x4.dot_i16x8_s(i16x8.shr_s(i16x8.shl(v, 8), 8), v128.load(a, 32));
+  const d3 = i32x4.dot_i16x8_s(i16x8.shr_s(v, 8), v128.load(a, 48));
+  return i32x4.add(i32x4.add(d0, d1), i32x4.add(d2, d3));
 }
 
-/** Unreduced i32x4 whose lane sum is Σ nibble*a over one Q4_0 block (nibbles unsigned 0..15). */
+/**
+ * Unreduced i32x4 whose lane sum is Σ nibble*a over one Q4_0 block at p (nibbles unsigned
+ * 0..15). The 16 quant bytes are read as eight 16-bit lanes; lane i holds elements 2i, 2i+16,
+ * 2i+1, 2i+17 in its four nibbles, which masks and shifts take out without any shuffle; the
+ * activations are stored in that order (act.ts layout 1).
+ */
 // @ts-ignore: decorator
-@inline function bdot_q4_0(p: usize, q: usize): v128 {
-  const v = v128.load(p + 2);
-  const lo = v128.and(v, i8x16.splat(0x0f));
-  const hi = i8x16.shr_u(v, 4);
+@inline function bdot_q4_0(p: usize, a: usize): v128 {
+  const v = v128.load(p, 2);
+  const m = i16x8.splat(0x0f);
   // No i32x4.relaxed_dot_i8x16_i7x16_add_s here or below: in Node 20's V8 (11.3) its baseline-tier
   // (Liftoff) code returns twice the dot product and drops the addend, so results would change
   // when a function tiers up. See test/kernels/wasm.test.ts "first calls".
-  return i32x4.add(dot16_u4(lo, q), dot16_u4(hi, q + 16));
+  const d0 = i32x4.dot_i16x8_s(v128.and(v, m), v128.load(a));
+  const d1 = i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 4), m), v128.load(a, 16));
+  const d2 = i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 8), m), v128.load(a, 32));
+  const d3 = i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), v128.load(a, 48));
+  return i32x4.add(i32x4.add(d0, d1), i32x4.add(d2, d3));
 }
 
 /** The four d_w halves of blocks at p, p+bs, p+2bs, p+3bs (scale at offset `off`) as f32x4. */
@@ -159,21 +78,32 @@ function half_to_f32_full(h: u32): f32 {
 }
 
 // @ts-ignore: decorator
-@inline function dot_q80_q40_row(w: usize, a: usize, nb: i32, q4: bool): f32 {
-  const ad = a + (<usize>nb << 5);
+@inline function dot_q80_q40_row(w: usize, a: usize, nb: i32, q4: bool, sink: usize): f32 {
+  const ad = a + (<usize>nb << 6);
   const asum = ad + (<usize>nb << 2);
   const bs: usize = q4 ? 18 : 34;
   let acc = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const p = w + <usize>b * bs;
-    const q = a + (<usize>b << 5);
+    const q = a + (<usize>b << 6);
     let si: v128;
+    // Each block's vector is stored (one lane, to `sink`) before the next block's loads: the
+    // store pins the computation in place. Without it V8's scheduler issues all 32 loads of the
+    // group first and spills most of them to the stack (measured: twice as many instructions).
     if (q4) {
-      si = reduce4_i32(bdot_q4_0(p, q), bdot_q4_0(p + bs, q + 32), bdot_q4_0(p + 2 * bs, q + 64), bdot_q4_0(p + 3 * bs, q + 96));
+      const v0 = bdot_q4_0(p, q); v128.store_lane<i32>(sink, v0, 0);
+      const v1 = bdot_q4_0(p + bs, q + 64); v128.store_lane<i32>(sink, v1, 0);
+      const v2 = bdot_q4_0(p + 2 * bs, q + 128); v128.store_lane<i32>(sink, v2, 0);
+      const v3 = bdot_q4_0(p + 3 * bs, q + 192);
+      si = reduce4_i32(v0, v1, v2, v3);
       si = i32x4.sub(si, i32x4.shl(v128.load(asum + (<usize>b << 2)), 3)); // Σ(n-8)a = Σ n·a − 8·Σa
     } else {
-      si = reduce4_i32(bdot_q8_0(p, q), bdot_q8_0(p + bs, q + 32), bdot_q8_0(p + 2 * bs, q + 64), bdot_q8_0(p + 3 * bs, q + 96));
+      const v0 = bdot_q8_0(p, q); v128.store_lane<i32>(sink, v0, 0);
+      const v1 = bdot_q8_0(p + bs, q + 64); v128.store_lane<i32>(sink, v1, 0);
+      const v2 = bdot_q8_0(p + 2 * bs, q + 128); v128.store_lane<i32>(sink, v2, 0);
+      const v3 = bdot_q8_0(p + 3 * bs, q + 192);
+      si = reduce4_i32(v0, v1, v2, v3);
     }
     const dd = f32x4.mul(scales4(p, bs, 0), v128.load(ad + (<usize>b << 2)));
     acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(si), dd));
@@ -181,7 +111,7 @@ function half_to_f32_full(h: u32): f32 {
   let s0 = f32x4.extract_lane(acc, 0), s1 = f32x4.extract_lane(acc, 1), s2 = f32x4.extract_lane(acc, 2), s3 = f32x4.extract_lane(acc, 3);
   for (; b < nb; b++) {
     const p = w + <usize>b * bs;
-    const q = a + (<usize>b << 5);
+    const q = a + (<usize>b << 6);
     let sumi: i32;
     if (q4) sumi = hsum_i32(bdot_q4_0(p, q)) - (load<i32>(asum + (<usize>b << 2)) << 3);
     else sumi = hsum_i32(bdot_q8_0(p, q));
@@ -325,8 +255,9 @@ export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, 
       for (let t = t0; t < t1; t++) {
         const a = act + <usize>t * <usize>stride;
         let v: f32;
-        if (kind == 0) v = dot_q80_q40_row(wr, a, n >> 5, false);
-        else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true);
+        const o = out + ((<usize>t * <usize>nOut + <usize>r) << 2);
+        if (kind == 0) v = dot_q80_q40_row(wr, a, n >> 5, false, o);
+        else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true, o);
         else if (kind == 2) v = dot_q4_k_row(wr, a, n >> 8, n);
         else if (kind == 3) v = dot_q6_k_row(wr, a, n >> 8, n);
         else v = dot_f16_row(wr, a, n);

@@ -28,9 +28,12 @@ export interface WasmKernelOptions {
   relaxed?: boolean | "auto";
 }
 
-const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row"] as const;
+const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "qgemm", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row"] as const;
 type KernelName = (typeof NAMES)[number];
 type Fn = (...a: number[]) => number;
+
+/** Tokens from which Q8_0/Q4_0 mat-muls use the integer GEMM (qgemm) instead of row dots. */
+const QGEMM_MIN_TOKENS = 4;
 
 /** Multiply-accumulates (or elements) below which a kernel runs on the calling thread alone. */
 const PAR_MIN_WORK = 1 << 15;
@@ -82,7 +85,7 @@ export async function loadWasmKernels(opts: WasmKernelOptions = {}): Promise<Was
 export class WasmKernels implements Kernels {
   readonly name: string;
   readonly threads: number;
-  private readonly ex: Record<KernelName | "pack_a" | "pack_b" | "pack_bt" | "round_f16", Fn>;
+  private readonly ex: Record<KernelName | "pack_a" | "pack_b" | "pack_bt" | "round_f16" | "qgemm_scratch_bytes", Fn>;
   private readonly weights = new WeakMap<WeightMatrix, Prepared>();
   private geluTable = 0;
   private copyBack: [Float32Array, number, number][] = [];
@@ -195,10 +198,21 @@ export class WasmKernels implements Kernels {
         stride = n * 4;
         act = this.arena.alloc(nTokens * stride, 16);
         this.ex.round_f16(xp, act, nTokens * n);
-      } else if (pw.kind <= 1) {
-        stride = Math.ceil((n + 8 * (n / 32)) / 16) * 16;
+      } else if (pw.kind <= 1 && nTokens >= QGEMM_MIN_TOKENS) {
+        // integer GEMM (assembly/qgemm.ts): activations in layout 2, padded to groups of 4 blocks
+        const nbq = Math.ceil(n / 128) * 4;
+        stride = Math.ceil((64 * nbq + 8 * nbq) / 16) * 16;
         act = this.arena.alloc(nTokens * stride, 16);
-        this.par("quantize_q8_0", [xp, n, nTokens, act, stride], nTokens >= 4 ? nTokens * n * 8 : 0);
+        this.par("quantize_q8_0", [xp, n, nTokens, act, stride, 2], nTokens * n * 8);
+        const sb = Math.ceil(this.ex.qgemm_scratch_bytes(n) / 64) * 64;
+        const scratch = this.arena.alloc(sb * this.threads, 64);
+        this.par("qgemm", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op, scratch, sb], work);
+        return;
+      } else if (pw.kind <= 1) {
+        // i16 quants, then f32 d and i32 sums per block (assembly/act.ts); layout = kind
+        stride = Math.ceil((2 * n + 8 * (n / 32)) / 16) * 16;
+        act = this.arena.alloc(nTokens * stride, 16);
+        this.par("quantize_q8_0", [xp, n, nTokens, act, stride, pw.kind], nTokens >= 4 ? nTokens * n * 8 : 0);
       } else {
         stride = Math.ceil((n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16;
         act = this.arena.alloc(nTokens * stride, 16);

@@ -1,0 +1,89 @@
+/**
+ * Our engine on one model file, run in its own process so that its peak RSS is its own:
+ *   node dist/bench/engine/ours.js --model F --threads N [--pp 512] [--tg 128] [--reps 3] [--profile]
+ * Prints one JSON line: pp and tg tokens/s (best of reps), RSS figures, KV cache bytes.
+ * pp = one batched eval of `pp` tokens at position 0 (llama-bench's pp); tg = `tg` single-token
+ * evals at positions 0..tg-1 (llama-bench's tg). Token ids are seeded random.
+ * --profile: also times every kernel call (by op, and matmul by weight type and shape) during
+ * one pp and one tg run and prints the table on stderr.
+ */
+import { GgufFile } from "../../src/formats/gguf/index.js";
+import { loadWasmKernels } from "../../src/kernels/index.js";
+import { loadModel } from "../../src/models/index.js";
+import { profiled } from "./profile.js";
+
+function arg(name: string, def?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1]!;
+  if (def === undefined) throw new Error(`missing --${name}`);
+  return def;
+}
+
+const file = arg("model");
+const threads = Number(arg("threads", "1"));
+const pp = Number(arg("pp", "512"));
+const tg = Number(arg("tg", "128"));
+const reps = Number(arg("reps", "3"));
+const relaxed = arg("relaxed", "auto");
+const profile = process.argv.includes("--profile");
+
+const rssBase = process.memoryUsage().rss;
+const t0 = performance.now();
+const kernels = await loadWasmKernels({ threads, relaxed: relaxed === "auto" ? "auto" : relaxed === "true" });
+const gguf = GgufFile.open(file);
+const nCtx = Math.max(pp, tg);
+const model = loadModel(gguf, kernels, { nCtx, nBatch: Math.max(1, pp) });
+gguf.close();
+const loadSeconds = (performance.now() - t0) / 1000;
+const rssLoaded = process.memoryUsage().rss;
+
+let s = 12345;
+const tokens = new Int32Array(Math.max(pp, tg));
+for (let i = 0; i < tokens.length; i++) { s = (s * 1103515245 + 12345) >>> 0; tokens[i] = 3 + (s % (model.nVocab - 3)); }
+
+function runPp(): number {
+  model.reset();
+  const t = performance.now();
+  model.eval(tokens.subarray(0, pp), 0);
+  return (performance.now() - t) / 1000;
+}
+
+const one = new Int32Array(1);
+function runTg(): number {
+  model.reset();
+  const t = performance.now();
+  for (let i = 0; i < tg; i++) {
+    one[0] = tokens[i]!;
+    model.eval(one, i);
+  }
+  return (performance.now() - t) / 1000;
+}
+
+// warm-up (tiers the wasm and JS code up), then best of reps
+if (pp > 0) runPp();
+if (tg > 0) { model.reset(); for (let i = 0; i < 16; i++) { one[0] = tokens[i]!; model.eval(one, i); } }
+let ppBest = Infinity, tgBest = Infinity;
+for (let r = 0; r < reps; r++) {
+  if (pp > 0) ppBest = Math.min(ppBest, runPp());
+  if (tg > 0) tgBest = Math.min(tgBest, runTg());
+}
+
+if (profile) {
+  const p = profiled(kernels);
+  (model as unknown as { kernels: unknown }).kernels = p.kernels;
+  if (pp > 0) { p.reset(); const t = runPp(); console.error(`\n-- profile pp${pp} (${t.toFixed(3)} s, ${threads} thr) --\n${p.report(t)}`); }
+  if (tg > 0) { p.reset(); const t = runTg(); console.error(`\n-- profile tg${tg} (${t.toFixed(3)} s, ${threads} thr) --\n${p.report(t)}`); }
+}
+
+const ru = process.resourceUsage();
+const cache = (model as unknown as { cache: { bytes: number } }).cache;
+console.log(JSON.stringify({
+  engine: kernels.name, threads, pp, tg,
+  ppTs: pp > 0 ? pp / ppBest : null,
+  tgTs: tg > 0 ? tg / tgBest : null,
+  loadSeconds,
+  rssBase, rssLoaded, rssPeak: ru.maxRSS * 1024,
+  kvBytes: cache.bytes,
+  wasmBytes: kernels.memory.buffer.byteLength,
+}));
+await kernels.close();

@@ -1,0 +1,120 @@
+/**
+ * Engine benchmark: our WebAssembly engine against llama.cpp, side by side on the same files.
+ *
+ *   node dist/bench/engine/run.js [--types f32,f16,q8_0,q4_0] [--threads 1,2] [--pp 512]
+ *     [--tg 128] [--reps 3] [--llama-bench PATH] [--no-nlc] [--dir .tmp/bench-engine] [--json out.json]
+ *
+ * Model: bench/engine/model.ts (PEER-BENCH.md's 110 M llama, seeded random weights, tied
+ * output), written once under --dir (git-ignored .tmp/) and quantized by our quantizer.
+ * Every engine runs in its own child process, one after another (never two at once):
+ * - ours: src/models loadModel + src/kernels loadWasmKernels({threads}) (ours.ts);
+ * - llama-bench (--llama-bench PATH or env LLAMA_BENCH; skipped when absent), -r reps, best sample;
+ * - node-llama-cpp 3.21.1 (nlc.ts), CPU only.
+ * Reported: prefill (pp) and decode (tg) tokens/s (best of reps), our/peer ratios naming the
+ * peer, the decode bound = tensor bytes / streaming-read bandwidth (bandwidth.ts, same run) and
+ * each engine's tg / bound, and our peak RSS against model file + KV cache (+15 % is the goal).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureModels, MODEL_TYPES, SHAPE, tensorBytes, type ModelType } from "./model.js";
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : def;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const types = arg("types", "f32,f16,q8_0,q4_0").split(",") as ModelType[];
+for (const t of types) if (!MODEL_TYPES.includes(t)) throw new Error(`unknown type ${t}; known: ${MODEL_TYPES.join(", ")}`);
+const threadList = arg("threads", "1,2").split(",").map(Number);
+const pp = Number(arg("pp", "512"));
+const tg = Number(arg("tg", "128"));
+const reps = Number(arg("reps", "3"));
+const dir = arg("dir", ".tmp/bench-engine");
+const llamaBench = arg("llama-bench", process.env.LLAMA_BENCH ?? "");
+const useLb = llamaBench !== "" && existsSync(llamaBench);
+const useNlc = !process.argv.includes("--no-nlc");
+const jsonOut = arg("json", "");
+
+interface Result { ppTs: number | null; tgTs: number | null; rssPeak?: number }
+interface Ours extends Result { rssBase: number; rssLoaded: number; rssPeak: number; kvBytes: number; wasmBytes: number; loadSeconds: number; engine: string }
+
+function node(script: string, args: string[], timeoutMs = 30 * 60 * 1000): string {
+  return execFileSync(process.execPath, [join(here, script), ...args], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+}
+const lastJson = <T>(out: string): T => JSON.parse(out.trim().split("\n").pop()!) as T;
+
+function runOurs(file: string, threads: number): Ours {
+  return lastJson<Ours>(node("ours.js", ["--model", file, "--threads", String(threads), "--pp", String(pp), "--tg", String(tg), "--reps", String(reps)]));
+}
+
+function runNlc(file: string, threads: number): Result | undefined {
+  try {
+    return lastJson<Result>(node("nlc.js", ["--model", file, "--threads", String(threads), "--pp", String(pp), "--tg", String(tg), "--reps", String(reps)]));
+  } catch (e) {
+    console.error(`  node-llama-cpp failed: ${(e as Error).message.split("\n")[0]}`);
+    return undefined;
+  }
+}
+
+/** llama-bench -p pp -n tg -t threads... -r reps -o json; best sample per (test, threads). */
+function runLlamaBench(file: string): Map<number, Result> {
+  const out = new Map<number, Result>();
+  const args = ["-m", file, "-t", threadList.join(","), "-r", String(reps), "-o", "json"];
+  if (pp > 0) args.push("-p", String(pp)); else args.push("-p", "0");
+  if (tg > 0) args.push("-n", String(tg)); else args.push("-n", "0");
+  const txt = execFileSync(llamaBench, args, { encoding: "utf8", timeout: 30 * 60 * 1000, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 24 });
+  const rows = JSON.parse(txt) as { n_prompt: number; n_gen: number; n_threads: number; samples_ts: number[]; avg_ts: number }[];
+  for (const r of rows) {
+    const o = out.get(r.n_threads) ?? { ppTs: null, tgTs: null };
+    const best = Math.max(...r.samples_ts);
+    if (r.n_prompt > 0 && r.n_gen === 0) o.ppTs = best;
+    if (r.n_gen > 0 && r.n_prompt === 0) o.tgTs = best;
+    out.set(r.n_threads, o);
+  }
+  return out;
+}
+
+const f = (x: number | null | undefined, d = 1): string => (x == null ? "-" : x.toFixed(d));
+const ratio = (a: number | null | undefined, b: number | null | undefined): string => (a == null || b == null ? "-" : (a / b).toFixed(2));
+
+console.log(`Engine benchmark: llama ${SHAPE.nEmbd}x${SHAPE.nLayer} (n_head ${SHAPE.nHead}, n_ff ${SHAPE.nFf}, vocab ${SHAPE.nVocab}, tied output), pp${pp} / tg${tg}, best of ${reps}`);
+console.log(`peers: ${useLb ? `llama-bench (${llamaBench})` : "llama-bench: not found (pass --llama-bench PATH or LLAMA_BENCH)"}; ${useNlc ? "node-llama-cpp 3.21.1" : "node-llama-cpp: off"}`);
+const files = await ensureModels(dir, types);
+const bw = lastJson<Record<string, number>>(node("bandwidth.js", ["--threads", threadList.join(","), "--reps", "5"]));
+console.log(`streaming-read bandwidth (wasm, 1 GiB, best of 5): ${threadList.map((t) => `${t} thr ${bw[String(t)]!.toFixed(1)} GB/s`).join(", ")}`);
+
+interface Row { type: ModelType; threads: number; bytes: number; fileBytes: number; mix: string; bound: number; ours: Ours; lb?: Result; nlc?: Result }
+const rows: Row[] = [];
+for (const type of types) {
+  const file = files.get(type)!;
+  const { total, fileBytes, mix } = tensorBytes(file);
+  console.log(`\n${type}: ${file} — tensors ${(total / 1e6).toFixed(1)} MB (${mix})`);
+  const lb = useLb ? runLlamaBench(file) : undefined;
+  for (const threads of threadList) {
+    const ours = runOurs(file, threads);
+    const nlc = useNlc ? runNlc(file, threads) : undefined;
+    const bound = (bw[String(threads)]! * 1e9) / total;
+    const row: Row = { type, threads, bytes: total, fileBytes, mix, bound, ours, ...(lb?.get(threads) ? { lb: lb.get(threads)! } : {}), ...(nlc ? { nlc } : {}) };
+    rows.push(row);
+    console.log(`  ${threads} thr: ours pp ${f(ours.ppTs)} tg ${f(ours.tgTs)} | llama-bench pp ${f(row.lb?.ppTs)} tg ${f(row.lb?.tgTs)} | node-llama-cpp pp ${f(nlc?.ppTs)} tg ${f(nlc?.tgTs)} | bound ${f(bound)} tok/s`);
+  }
+}
+
+const H = "| type | thr | pp ours | pp llama-bench | pp nlc | pp ours/lb | pp ours/nlc | tg ours | tg llama-bench | tg nlc | tg ours/lb | tg ours/nlc | bound | tg/bound ours | tg/bound lb |";
+console.log(`\n${H}\n|${"---|".repeat(15)}`);
+for (const r of rows) {
+  console.log(`| ${r.type} | ${r.threads} | ${f(r.ours.ppTs)} | ${f(r.lb?.ppTs)} | ${f(r.nlc?.ppTs)} | ${ratio(r.ours.ppTs, r.lb?.ppTs)} | ${ratio(r.ours.ppTs, r.nlc?.ppTs)} | ${f(r.ours.tgTs)} | ${f(r.lb?.tgTs)} | ${f(r.nlc?.tgTs)} | ${ratio(r.ours.tgTs, r.lb?.tgTs)} | ${ratio(r.ours.tgTs, r.nlc?.tgTs)} | ${f(r.bound)} | ${ratio(r.ours.tgTs, r.bound)} | ${ratio(r.lb?.tgTs, r.bound)} |`);
+}
+
+const MB = (b: number): string => (b / 1e6).toFixed(1);
+console.log(`\nPeak RSS of our engine (its own process; goal: RSS <= (file + KV cache) * 1.15; "engine" = peak - Node baseline before loading)`);
+console.log("| type | thr | file MB | KV MB | limit MB | peak RSS MB | Node baseline MB | engine MB | engine / (file+KV) | wasm memory MB | load s |");
+console.log(`|${"---|".repeat(11)}`);
+for (const r of rows) {
+  const o = r.ours, lim = (r.fileBytes + o.kvBytes) * 1.15, eng = o.rssPeak - o.rssBase;
+  console.log(`| ${r.type} | ${r.threads} | ${MB(r.fileBytes)} | ${MB(o.kvBytes)} | ${MB(lim)} | ${MB(o.rssPeak)} | ${MB(o.rssBase)} | ${MB(eng)} | ${(eng / (r.fileBytes + o.kvBytes)).toFixed(2)} | ${MB(o.wasmBytes)} | ${o.loadSeconds.toFixed(1)} |`);
+}
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ pp, tg, reps, bandwidth: bw, llamaBench: useLb ? llamaBench : null, rows }, null, 2));
