@@ -27,7 +27,8 @@ function corpus(): string[] {
 
 /** Builds the example model's bytes. */
 export function buildExampleModel(): Uint8Array {
-  const tok = trainBpe(corpus(), { vocabSize: N_VOCAB });
+  // ChatML's markers are special tokens, so the chat template below tokenizes as it should.
+  const tok = trainBpe(corpus(), { vocabSize: N_VOCAB, specialTokens: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] });
   const rng = new Xoshiro128(20261129);
   // Box-Muller normals scaled by std.
   const normal = (n: number, std: number) => {
@@ -64,7 +65,10 @@ export function buildExampleModel(): Uint8Array {
   }
   tensors.push(f32("output_norm.weight", [N_EMBD], ones(N_EMBD)));
   // No output.weight: the head is tied to token_embd, as in many small llama models.
-  const tokKv = trainedBpeToGgufKv(tok, { name: "glassbox-example" }).filter((k) => !k.key.startsWith("general."));
+  // End of a chat turn (<|im_end|>, id 2) is the end-of-sequence token.
+  const tokKv = trainedBpeToGgufKv(tok, { name: "glassbox-example" })
+    .filter((k) => !k.key.startsWith("general."))
+    .map((k) => (k.key === "tokenizer.ggml.eos_token_id" ? kv.u32(k.key, 2) : k));
   const meta: GgufKV[] = [
     kv.string("general.architecture", "llama"),
     kv.string("general.name", "glassbox-example"),

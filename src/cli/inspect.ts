@@ -46,7 +46,7 @@ function printSummary(s: FileSummary & { sha256?: string }): void {
     add("feed-forward size", s.feedForwardLength);
     add("vocabulary", s.vocabSize);
     add("tokenizer", s.tokenizerModel === null ? null : `${s.tokenizerModel}${s.tokenizerPre ? ` (pre: ${s.tokenizerPre})` : ""}`);
-    add("file type", s.fileType);
+    add("file type", s.fileType === null ? null : `${s.fileType}${s.fileTypeName ? ` (${s.fileTypeName})` : ""}`);
     for (const [k, v] of Object.entries(s.provenance)) add(k.replace(/_/g, " "), v);
     add("tensors / kv", `${s.tensorCount} / ${s.kvCount}`);
   } else {

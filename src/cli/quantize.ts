@@ -28,6 +28,6 @@ export function registerQuantize(program: Command): void {
         return;
       }
       process.stdout.write(`wrote ${output}: ${formatBytes(r.inputBytes)} -> ${formatBytes(r.outputBytes)} (${r.target}, general.file_type ${r.fileType}) in ${r.seconds.toFixed(2)} s\n`);
-      for (const m of r.mix) process.stdout.write(`  ${m.type.padEnd(6)} ${String(m.tensors).padStart(4)} tensors  ${formatBytes(m.bytes)}\n`);
+      for (const m of r.mix) process.stdout.write(`  ${m.type.padEnd(6)} ${String(m.tensors).padStart(4)} ${m.tensors === 1 ? "tensor " : "tensors"}  ${formatBytes(m.bytes)}\n`);
     });
 }

@@ -6,6 +6,7 @@
  */
 import type { GgufFile } from "./gguf/reader.js";
 import { ggmlTypeInfo } from "./gguf/ggml-types.js";
+import { fileTypeName } from "./gguf/file-types.js";
 import type { GgufArray, GgufValue } from "./gguf/types.js";
 
 /** Tensors and bytes of one ggml type. */
@@ -46,6 +47,8 @@ export interface ModelSummary {
   chatTemplateHead: string[] | null;
   /** `general.file_type` (llama_ftype) when present. */
   fileType: number | null;
+  /** Its llama_ftype name (`MOSTLY_Q4_0`), when known. */
+  fileTypeName: string | null;
   quantizationMix: TypeMix[];
   /** Provenance and licence fields present in the file (`general.license`, `general.author`, ...). */
   provenance: Record<string, string>;
@@ -131,6 +134,7 @@ export function summarizeGguf(f: GgufFile, withTensors = false): ModelSummary {
     tokenizerPre: str(f.get("tokenizer.ggml.pre")),
     chatTemplateHead: tmpl === null ? null : tmpl.split("\n").slice(0, 5),
     fileType: num(f.get("general.file_type")),
+    fileTypeName: fileTypeName(num(f.get("general.file_type")) ?? -1) ?? null,
     quantizationMix: [...mix.values()].sort((x, y) => y.bytes - x.bytes),
     provenance,
     tensorCount: f.tensors.length,

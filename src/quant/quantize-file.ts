@@ -33,7 +33,7 @@ export interface QuantizeFileResult {
  * Quantizes `inPath` to `outPath` for a llama-quantize target name (`q8_0`, `q4_0`, `q4_k`
  * (= q4_k_m), `q6_k`, ... see policy.ts QUANT_TARGETS).
  * In-place (outPath === inPath) is safe: the rename happens after the last read.
- * Errors: QUANT_BAD_TARGET, QUANT_UNSUPPORTED_TYPE (a source type that cannot be
+ * Errors: QUANT_BAD_TARGET, QUANT_NO_TENSORS, QUANT_UNSUPPORTED_TYPE (a source type that cannot be
  * dequantized or a target type that cannot be produced), any GGUF_* error of the input, FILE_IO.
  */
 export async function quantizeGgufFile(
@@ -43,6 +43,9 @@ export async function quantizeGgufFile(
   const target = resolveQuantTarget(targetName);
   const src = GgufFile.open(inPath);
   try {
+    if (src.tensors.length === 0) {
+      throw new GlassboxError("QUANT_NO_TENSORS", `${inPath} has no tensors (a vocabulary-only or metadata-only file): nothing to quantize`);
+    }
     const plan = planTensorTypes(src.tensors, target, modelQuantInfo((k) => src.get(k), src.tensors.map((t) => t.name)));
     for (const t of src.tensors) {
       const to = plan.get(t.name)!;

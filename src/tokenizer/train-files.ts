@@ -5,7 +5,7 @@
  */
 import { stat } from "node:fs/promises";
 import { GlassboxError } from "../errors.js";
-import { checkOutputPath } from "../formats/output-path.js";
+import { checkOutputPath } from "../util/output-path.js";
 import { BpeWordCounter, DEFAULT_SPECIAL_TOKEN, trainBpeFromCounts, type TrainedBpe } from "./train.js";
 import { ByteLevelBpeEncoder } from "./train-encode.js";
 import { readTextFile } from "./text-input.js";

@@ -11,6 +11,34 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GlassboxError } from "../errors.js";
+import { checkOutputPath } from "./output-path.js";
+
+/**
+ * Temporary files of writes in progress. While any exist, SIGINT/SIGTERM/SIGHUP remove them and
+ * then re-raise the signal, so Ctrl-C during a long write leaves no hidden multi-GB temp file.
+ */
+const liveTemps = new Set<string>();
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+function onSignal(signal: NodeJS.Signals): void {
+  for (const t of liveTemps) {
+    try { unlinkSync(t); } catch { /* already gone */ }
+  }
+  liveTemps.clear();
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  // With our listener gone, the signal's default action (or another listener) takes over.
+  process.kill(process.pid, signal);
+}
+
+function trackTemp(tmp: string): void {
+  if (liveTemps.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  liveTemps.add(tmp);
+}
+
+function untrackTemp(tmp: string): void {
+  liveTemps.delete(tmp);
+  if (liveTemps.size === 0) for (const s of SIGNALS) process.removeListener(s, onSignal);
+}
 
 /** Where the bytes of an atomic write go; write() appends. */
 export interface AtomicSink {
@@ -52,15 +80,18 @@ function syncDir(dir: string): void {
 
 /**
  * Writes `path` atomically from a producer that appends bytes to a sink (so large outputs are
- * streamed, never held in memory whole). Errors thrown by `produce` propagate unchanged after the
- * temporary file is removed; file-system failures become GlassboxError `FILE_IO` (or
- * `FILE_NOT_FOUND` when the directory does not exist).
+ * streamed, never held in memory whole). The output path is checked first (util/output-path.ts:
+ * not a directory or device, folder exists). Errors thrown by `produce` propagate unchanged after
+ * the temporary file is removed; file-system failures become GlassboxError `FILE_IO` (or
+ * `FILE_NOT_FOUND` when the directory does not exist), naming `path`, not the temporary file.
  */
 export async function writeFileAtomic(
   path: string, produce: (sink: AtomicSink) => Promise<void> | void, options: AtomicWriteOptions = {},
 ): Promise<void> {
+  checkOutputPath(path);
   const tmp = tempPathFor(path);
   let handle: FileHandle | undefined;
+  trackTemp(tmp);
   try {
     try {
       handle = await open(tmp, "wx", options.mode ?? 0o644);
@@ -78,9 +109,9 @@ export async function writeFileAtomic(
           try {
             ({ bytesWritten: n } = await h.write(bytes, done, bytes.length - done, position));
           } catch (e) {
-            throw ioError("cannot write", tmp, e);
+            throw ioError("cannot write", path, e);
           }
-          if (n <= 0) throw new GlassboxError("FILE_IO", `write to ${tmp} made no progress`);
+          if (n <= 0) throw new GlassboxError("FILE_IO", `write to ${path} made no progress`);
           done += n;
           position += n;
         }
@@ -99,6 +130,8 @@ export async function writeFileAtomic(
     if (handle) await handle.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw e;
+  } finally {
+    untrackTemp(tmp);
   }
   syncDir(dirname(path));
 }
@@ -112,6 +145,7 @@ export async function writeBytesAtomic(path: string, data: Uint8Array | string, 
 /** Synchronous variant of writeBytesAtomic for small files (same guarantees and errors). */
 export function writeBytesAtomicSync(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): void {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  checkOutputPath(path);
   const tmp = tempPathFor(path);
   let fd: number | undefined;
   try {

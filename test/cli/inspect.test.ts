@@ -17,6 +17,7 @@ test("inspect prints the model's shape and quantization mix", () => {
   assert.match(r.stdout, /vocabulary\s+32000/);
   assert.match(r.stdout, /q4_0\s+15\s/);
   assert.match(r.stdout, /q8_0\s+1\s/);
+  assert.match(r.stdout, /file type\s+2 \(MOSTLY_Q4_0\)/);
 });
 
 test("inspect --json --tensors --sha256 gives machine-readable facts", () => {

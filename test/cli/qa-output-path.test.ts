@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isGlassboxError } from "../../src/errors.js";
-import { checkOutputPath } from "../../src/formats/output-path.js";
+import { checkOutputPath } from "../../src/util/output-path.js";
 import { vectorPath } from "../helpers/vectors.js";
 import { runCli } from "../helpers/cli.js";
 

@@ -62,3 +62,11 @@ test("quantize rejects a bad type or a bad file with one line and leaves no outp
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--type/);
 });
+
+test("quantize refuses a file without tensors", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gb-quant-"));
+  const r = runCli(["quantize", vectorPath("tokenizer", "ggml-vocab-gpt-2.gguf"), join(dir, "o.gguf"), "--type", "q8_0"]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /QUANT_NO_TENSORS/);
+  assert.deepEqual(readdirSync(dir), []);
+});

@@ -6,3 +6,4 @@ export * from "./kv.js";
 export * from "./strings.js";
 export * from "./tensor-view.js";
 export type { ByteSource as GgufByteSource } from "./source.js";
+export * from "./file-types.js";

@@ -12,7 +12,6 @@
 import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
 import { writeFileAtomic } from "../../util/atomic-file.js";
-import { checkOutputPath } from "../output-path.js";
 import { ByteWriter, checkTensor, encodeKv, encodeTensorInfo, type CheckedTensor } from "./encode.js";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, type GgufFile } from "./reader.js";
 import { GgufValueType, type GgufKV } from "./types.js";
@@ -162,7 +161,6 @@ export async function writeGgufFile(
 ): Promise<void> {
   const layout = planGgufLayout(g);
   const zeros = new Uint8Array(layout.alignment);
-  checkOutputPath(path);
   await writeFileAtomic(path, async (sink) => {
     await sink.write(layout.header);
     onProgress?.(sink.bytesWritten, layout.totalSize);
