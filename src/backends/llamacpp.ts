@@ -140,7 +140,10 @@ export async function openLlamaCppBackend(modelPath: string, opts: OpenBackendOp
   try {
     const threads = opts.threads ?? llama.cpuMathCores;
     context = await model.createContext({
-      contextSize: nCtx,
+      // One cell more than asked: node-llama-cpp keeps the last cell of a sequence free and
+      // "context-shifts" (erases the oldest tokens) before evaluating into it, which would give
+      // wrong logits at position nCtx-1. With nCtx+1 cells, positions 0..nCtx-1 never shift.
+      contextSize: nCtx + 1,
       batchSize: Math.min(512, nCtx),
       sequences: 1,
       threads,
@@ -153,10 +156,10 @@ export async function openLlamaCppBackend(modelPath: string, opts: OpenBackendOp
     await model.dispose();
     throw new GlassboxError("BACKEND_LOAD_FAILED", `llama.cpp could not create a context of ${nCtx} tokens: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (context.contextSize < nCtx) {
+  if (context.contextSize < nCtx + 1) {
     await context.dispose();
     await model.dispose();
-    throw new GlassboxError("BACKEND_LOAD_FAILED", `llama.cpp made a context of ${context.contextSize} tokens, fewer than the ${nCtx} asked for`);
+    throw new GlassboxError("BACKEND_LOAD_FAILED", `llama.cpp made a context of ${context.contextSize} cells, fewer than the ${nCtx + 1} needed for ${nCtx} tokens`);
   }
   return new LlamaCppBackend(model, context, context.getSequence(), info.nVocab, nCtx, info.chatTemplate, Math.min(topK, info.nVocab));
 }
