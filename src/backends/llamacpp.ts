@@ -112,7 +112,7 @@ export class LlamaCppBackend implements Backend {
  * @throws GlassboxError BACKEND_UNAVAILABLE (node-llama-cpp missing or without a binary here),
  *   BACKEND_LOAD_FAILED (llama.cpp could not load the model or create the context: unsupported
  *   architecture, out of memory, bad LoRA file), INVALID_OPTION (bad threads / nCtx /
- *   logitsTopK), and the
+ *   logitsTopK), MODEL_BAD_OPTION (nCtx beyond a model's learned positions), and the
  *   GGUF reader's errors for a file that is not a valid GGUF.
  */
 export async function openLlamaCppBackend(modelPath: string, opts: OpenBackendOptions = {}): Promise<LlamaCppBackend> {
@@ -127,6 +127,10 @@ export async function openLlamaCppBackend(modelPath: string, opts: OpenBackendOp
     file.close();
   }
   const nCtx = resolveNCtx(opts.nCtx, info.nCtxTrain);
+  if (info.nPositions !== undefined && nCtx > info.nPositions) {
+    // llama.cpp does not check this: a position past the table aborts the process (GGML_ASSERT in get_rows).
+    throw new GlassboxError("MODEL_BAD_OPTION", `nCtx ${nCtx} exceeds the ${info.nPositions} learned positions of this model`);
+  }
   const gpu = opts.gpu ?? false;
   const llama = await loadLlama(gpu);
   let model: NlcModel;

@@ -12,6 +12,8 @@ export interface GgufModelInfo {
   readonly nCtxTrain: number | undefined;
   /** `tokenizer.chat_template` when present and non-empty. */
   readonly chatTemplate: string | undefined;
+  /** Rows of `position_embd.weight` (learned absolute positions: GPT-2, StarCoder...), else undefined. */
+  readonly nPositions: number | undefined;
 }
 
 /**
@@ -30,5 +32,6 @@ export function readGgufModelInfo(file: GgufFile): GgufModelInfo {
   const nCtxTrain = typeof ctx === "number" ? ctx : typeof ctx === "bigint" ? Number(ctx) : undefined;
   const tpl = file.get("tokenizer.chat_template");
   const chatTemplate = typeof tpl === "string" && tpl.trim() !== "" ? tpl : undefined;
-  return { arch, nVocab, nCtxTrain, chatTemplate };
+  const nPositions = file.tensors.find((t) => t.name === "position_embd.weight")?.ne[1];
+  return { arch, nVocab, nCtxTrain, chatTemplate, nPositions };
 }
