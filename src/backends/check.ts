@@ -1,4 +1,5 @@
 /** Input checks shared by the backends, so both reject the same calls with the same codes. */
+import { availableParallelism } from "node:os";
 import { GlassboxError } from "../errors.js";
 
 /**
@@ -37,12 +38,23 @@ export function checkOpen(closed: boolean, name: string): void {
 }
 
 /**
- * Validates a thread count option: undefined, or an integer >= 1.
+ * Most threads a backend may be given: 4 per core (os.availableParallelism()), at least 8. More
+ * only slows down, and each wasm worker costs ~8 MB and ~0.1 s to start: -t 1000 meant minutes
+ * of start-up and gigabytes before the first token.
+ */
+export function maxThreads(): number {
+  return Math.max(8, 4 * availableParallelism());
+}
+
+/**
+ * Validates a thread count option: undefined, or an integer in [1, maxThreads()].
  * @throws GlassboxError INVALID_OPTION.
  */
 export function checkThreads(threads: number | undefined): void {
-  if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) {
-    throw new GlassboxError("INVALID_OPTION", `threads must be an integer >= 1, got ${threads}`);
+  if (threads === undefined) return;
+  const max = maxThreads();
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > max) {
+    throw new GlassboxError("INVALID_OPTION", `threads must be an integer in [1, ${max}] (at most 4 per core, ${availableParallelism()} cores here), got ${threads}`);
   }
 }
 
