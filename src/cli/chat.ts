@@ -49,11 +49,36 @@ export function registerChat(program: Command): void {
     });
 }
 
-/** Reads lines from stdin until /exit, end of input or Ctrl-C at an empty prompt. */
-async function chatLoop(session: ChatSession, backend: Backend, verbose: boolean): Promise<void> {
+/** The streams a chat talks through: the process's own by default (tests pass their own). */
+export interface ChatIo {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  errors: NodeJS.WritableStream;
+  /** Interactive terminal: line editing, a "> " prompt, Ctrl-C / Ctrl-D keys. */
+  tty: boolean;
+}
+
+function processIo(): ChatIo {
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const out = process.stdout;
-  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty, prompt: "> " });
+  return { input: process.stdin, output: process.stdout, errors: process.stderr, tty };
+}
+
+/**
+ * Reads lines until /exit, end of input (Ctrl-D) or Ctrl-C at an empty prompt, answering each
+ * message. Ctrl-C during an answer stops that answer; end of input during
+ * an answer lets it finish, then the chat ends.
+ */
+export async function chatLoop(session: ChatSession, backend: Backend, verbose: boolean, io: ChatIo = processIo()): Promise<void> {
+  const { tty, output: out, errors: err } = io;
+  const rl = createInterface({ input: io.input, output: tty ? out : undefined, terminal: tty, prompt: "> " });
+  let closed = false;
+  rl.once("close", () => {
+    closed = true;
+  });
+  // Never prompt after close: prompt() resumes the input, and a flowing stdin keeps the process alive.
+  const prompt = (): void => {
+    if (tty && !closed) rl.prompt();
+  };
   let answering: AbortController | undefined;
   const interrupt = (): void => {
     if (answering !== undefined) {
@@ -68,14 +93,12 @@ async function chatLoop(session: ChatSession, backend: Backend, verbose: boolean
   rl.on("SIGINT", interrupt); // terminal: readline turns Ctrl-C into this event
   if (!tty) process.on("SIGINT", interrupt); // piped input: a real signal
   try {
-    if (tty) {
-      out.write(`glassbox chat: ${backend.name} backend, context ${backend.nCtx} tokens. /help for commands, Ctrl-D to leave.\n`);
-      rl.prompt();
-    }
+    if (tty) out.write(`glassbox chat: ${backend.name} backend, context ${backend.nCtx} tokens. /help for commands, Ctrl-D to leave.\n`);
+    prompt();
     for await (const line of rl) {
       const text = line.trim();
       if (text === "") {
-        if (tty) rl.prompt();
+        prompt();
         continue;
       }
       if (text.startsWith("/")) {
@@ -83,11 +106,11 @@ async function chatLoop(session: ChatSession, backend: Backend, verbose: boolean
           const r = runChatCommand(session, text);
           if (r.kind === "exit") break;
           if (r.kind === "help") out.write(CHAT_HELP + "\n");
-          else process.stderr.write(r.text + "\n");
+          else err.write(r.text + "\n");
         } catch (e) {
-          process.stderr.write(chatErrorLine(e) + "\n");
+          err.write(chatErrorLine(e) + "\n");
         }
-        if (tty) rl.prompt();
+        prompt();
         continue;
       }
       const ctl = new AbortController();
@@ -105,14 +128,15 @@ async function chatLoop(session: ChatSession, backend: Backend, verbose: boolean
           if (ctl.signal.aborted) break;
         }
         out.write(ctl.signal.aborted ? " [stopped]\n" : "\n");
-        if (verbose && done !== undefined) process.stderr.write(formatFigures(done, backend.name, backend.threads) + "\n");
+        if (verbose && done !== undefined) err.write(formatFigures(done, backend.name, backend.threads) + "\n");
       } catch (e) {
         out.write("\n");
-        process.stderr.write(chatErrorLine(e) + "\n");
+        err.write(chatErrorLine(e) + "\n");
       } finally {
         answering = undefined;
       }
-      if (tty) rl.prompt();
+      if (closed && tty) break; // Ctrl-D during the answer: leave now that it is written
+      prompt();
     }
   } finally {
     if (!tty) process.off("SIGINT", interrupt);
