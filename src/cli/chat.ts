@@ -65,7 +65,7 @@ function processIo(): ChatIo {
 
 /**
  * Reads lines until /exit, end of input (Ctrl-D) or Ctrl-C at an empty prompt, answering each
- * message. Ctrl-C during an answer stops that answer; end of input during
+ * message. Ctrl-C (or a SIGINT signal) during an answer stops that answer; end of input during
  * an answer lets it finish, then the chat ends.
  */
 export async function chatLoop(session: ChatSession, backend: Backend, verbose: boolean, io: ChatIo = processIo()): Promise<void> {
@@ -90,8 +90,8 @@ export async function chatLoop(session: ChatSession, backend: Backend, verbose: 
       rl.close();
     }
   };
-  rl.on("SIGINT", interrupt); // terminal: readline turns Ctrl-C into this event
-  if (!tty) process.on("SIGINT", interrupt); // piped input: a real signal
+  rl.on("SIGINT", interrupt); // terminal: readline turns the Ctrl-C key into this event
+  process.on("SIGINT", interrupt); // a real signal (piped input, or kill -INT)
   try {
     if (tty) out.write(`glassbox chat: ${backend.name} backend, context ${backend.nCtx} tokens. /help for commands, Ctrl-D to leave.\n`);
     prompt();
@@ -139,7 +139,7 @@ export async function chatLoop(session: ChatSession, backend: Backend, verbose: 
       prompt();
     }
   } finally {
-    if (!tty) process.off("SIGINT", interrupt);
+    process.off("SIGINT", interrupt);
     rl.close();
     if (tty) out.write("\n");
   }

@@ -2,6 +2,7 @@
 // PassThrough standing in for the terminal (readline in terminal mode reads the same key bytes):
 // - Ctrl-D while an answer was being written: the answer ended, then the "> " prompt resumed
 //   the closed input and the process hung forever instead of leaving.
+// - a real SIGINT (kill -INT) while answering killed the chat; it must stop only the answer.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
@@ -61,4 +62,20 @@ test("Ctrl-D while an answer is written: the answer finishes, then the chat ends
   assert.equal(session.messages.length, 2, "the answer was kept");
   assert.ok(!t.text().endsWith("> "), "no prompt after leaving");
   assert.equal(t.keys.isPaused(), true, "the input must not be left flowing (it keeps the process alive)");
+});
+
+test("a SIGINT signal during an answer stops the answer only; Ctrl-C at the empty prompt leaves", async () => {
+  const session = new ChatSession(be, { options: { temperature: 0, ignore_eos: true, max_tokens: 3000 } });
+  const t = terminal();
+  const loop = chatLoop(session, be, false, t.io);
+  t.keys.write("Tell me a story\r");
+  const start = t.text().length;
+  await until(() => t.text().length > start + 40, "the answer to start");
+  process.emit("SIGINT", "SIGINT");
+  await until(() => t.text().includes(" [stopped]\n"), "the answer to stop");
+  assert.equal(await settles(loop, 200), false, "the chat goes on");
+  t.keys.write("\x03"); // Ctrl-C at the empty prompt
+  assert.ok(await settles(loop, 10_000), "chatLoop did not return after Ctrl-C at the prompt");
+  assert.equal(session.messages.length, 2);
+  assert.equal(process.listenerCount("SIGINT"), 0, "the SIGINT handler is removed");
 });
