@@ -30,10 +30,11 @@ export function parseNumber(value: string): number {
   return v;
 }
 
-/** commander parser: an integer. */
+/** commander parser: an integer that a double holds exactly (|n| <= 2^53 - 1). */
 export function parseInteger(value: string): number {
   const v = parseNumber(value);
   if (!Number.isInteger(v)) throw new InvalidArgumentError("not an integer");
+  if (!Number.isSafeInteger(v)) throw new InvalidArgumentError("too large (at most 2^53 - 1 in absolute value)");
   return v;
 }
 
