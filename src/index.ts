@@ -12,3 +12,4 @@ export * from "./generate/index.js";
 export * as kernels from "./kernels/index.js";
 export * from "./models/index.js";
 export * from "./backends/index.js";
+export * as train from "./train/index.js";

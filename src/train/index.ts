@@ -5,3 +5,6 @@ export { AdamW, clipGradNorm, gradNorm, type AdamWOptions, type AdamWState } fro
 export { lrAt, type CosineSchedule } from "./schedule.js";
 export { trainStep, type MicroBatch, type TrainStepOptions, type TrainStepResult } from "./step.js";
 export { mulberry32, fillNormal } from "./init.js";
+export * from "./data/index.js";
+export { TrainLog, readTrainLog } from "./log.js";
+export { lossChartSvg, writeLossChart, lossSeriesFromLog } from "./chart.js";
