@@ -102,7 +102,9 @@ export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i
   v128.store_lane<i32>(o, A3, 0, 192); v128.store_lane<i32>(o, A3, 1, 208); v128.store_lane<i32>(o, A3, 2, 224); v128.store_lane<i32>(o, A3, 3, 240);
 }
 
-// Q8_K activation rows (K-quant weights): i8 qs[n] | f32 d[n/256] | i32 bsums[n/16], `stride` apart.
+// Q8_K activation rows (K-quant weights), `stride` bytes apart: i16 qs[n] | f32 d[n/256] |
+// i32 bsums[n/16]; within each 16 elements the even ones come first, then the odd ones (as in
+// Q8_0 layout 0), the order in which the K-quant kernels take weights out of 16-bit lanes.
 
 /** Quantizes nTok rows of x to Q8_K (ggml quantize_row_q8_K_ref) at dst + t*stride. Threads split tokens. */
 export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, ith: i32, nth: i32): void {
@@ -111,7 +113,7 @@ export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i
   for (let t = t0; t < t1; t++) {
     const xr = x + ((<usize>t * <usize>n) << 2);
     const qs = dst + <usize>t * <usize>stride;
-    const dp = qs + <usize>n;
+    const dp = qs + (<usize>n << 1);
     const bs = dp + (<usize>nb << 2);
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 10);
@@ -121,10 +123,10 @@ export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i
         const a = abs(v);
         if (a > amax) { amax = a; mx = v; }
       }
-      const qb = qs + (<usize>b << 8);
+      const qb = qs + (<usize>b << 9);
       if (amax == 0) {
         store<f32>(dp + (<usize>b << 2), 0);
-        memory.fill(qb, 0, 256);
+        memory.fill(qb, 0, 512);
         for (let g = 0; g < 16; g++) store<i32>(bs + ((<usize>(b * 16 + g)) << 2), 0);
         continue;
       }
@@ -132,16 +134,16 @@ export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i
       const iv = f32x4.splat(iscale);
       const lim = i32x4.splat(127);
       for (let g = 0; g < 16; g++) {
-        let s = i32x4.splat(0);
-        for (let j = 0; j < 16; j += 8) {
-          const p = xb + (<usize>(g * 16 + j) << 2);
-          const q0 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p)))), lim);
-          const q1 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p, 16)))), lim);
-          s = i32x4.add(s, i32x4.add(q0, q1));
-          const w16 = i16x8.narrow_i32x4_s(q0, q1);
-          v128.store_lane<i64>(qb + <usize>(g * 16 + j), i8x16.narrow_i16x8_s(w16, w16), 0);
-        }
-        store<i32>(bs + ((<usize>(b * 16 + g)) << 2), hsum_i32(s));
+        const p = xb + (<usize>(g * 16) << 2);
+        const q0 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p)))), lim);
+        const q1 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p, 16)))), lim);
+        const q2 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p, 32)))), lim);
+        const q3 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p, 48)))), lim);
+        store<i32>(bs + ((<usize>(b * 16 + g)) << 2), hsum_i32(i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3))));
+        const A = i16x8.narrow_i32x4_s(q0, q1), B = i16x8.narrow_i32x4_s(q2, q3);
+        const o = qb + (<usize>g << 5);
+        v128.store(o, v128.shuffle<i16>(A, B, 0, 2, 4, 6, 8, 10, 12, 14));
+        v128.store(o, v128.shuffle<i16>(A, B, 1, 3, 5, 7, 9, 11, 13, 15), 16);
       }
       store<f32>(dp + (<usize>b << 2), <f32>1 / iscale);
     }

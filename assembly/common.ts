@@ -89,3 +89,32 @@ export function f32_to_half(x: f32): u32 {
   const s = per * ith * align;
   return s < n ? s : n;
 }
+
+/**
+ * e^x per lane in f32 (Cephes expf: x = n·ln2 + r with ln2 split in two, degree-6 polynomial in
+ * r, times 2^n built in the exponent field in two halves so that n = 128 still works); within
+ * about 1 ulp of the correctly rounded value. x > 88.72 gives inf; x < −87.34 gives 0 (the
+ * reference's subnormal results there are below 1.2e-38; flushing them avoids the slow
+ * subnormal arithmetic). NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline export function exp_f32x4(x: v128): v128 {
+  const tiny = f32x4.lt(x, f32x4.splat(-87.33654));
+  const xc = f32x4.max(f32x4.min(x, f32x4.splat(89)), f32x4.splat(-87.33654));
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.add(f32x4.mul(f32x4.splat(1.9875691500e-4), r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const n1 = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, n1), i32x4.splat(127)), 23);
+  const res = f32x4.mul(f32x4.mul(p, s1), s2);
+  // NaN input: keep NaN (the clamps above would have turned it into a number)
+  return v128.bitselect(x, v128.andnot(res, tiny), f32x4.ne(x, x));
+}

@@ -1,6 +1,6 @@
 // Row-wise and element-wise ops: RMSNorm, LayerNorm, softmax, RoPE, attention, SiLU, GELU,
 // add/mul/scale. Semantics: src/kernels/ref/*. Threads split rows (or elements, in multiples of 4).
-import { f32_to_half, half_to_f32, madd, split_start } from "./common";
+import { exp_f32x4, f32_to_half, half_to_f32, madd, split_start } from "./common";
 
 /** RMSNorm rows [r0,r1) of x [nRows][n] into out; w = 0 for no weight. Σx² in f64 (as ggml). */
 export function rms_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w: usize, ith: i32, nth: i32): void {
@@ -53,13 +53,24 @@ export function layer_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w
   }
 }
 
-/** exp(w − max) over w[0..n) in place (f32 of the f64 exp), returns the f64 sum. */
+/** exp(w − max) over w[0..n) in place (f32 exp, see exp_f32x4), returns the sum in f64. */
 // @ts-ignore: decorator
 @inline function exp_row(w: usize, n: i32, mx: f32): f64 {
-  let sum: f64 = 0;
-  for (let i = 0; i < n; i++) {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  const mv = f32x4.splat(mx);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const e = <f32>Math.exp(<f64>(load<f32>(w + o) - mx));
+    const e = exp_f32x4(f32x4.sub(v128.load(w + o), mv));
+    v128.store(w + o, e);
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(e));
+    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1)));
+  }
+  const s = f64x2.add(s0, s1);
+  let sum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const e = f32x4.extract_lane(exp_f32x4(f32x4.splat(load<f32>(w + o) - mx)), 0);
     store<f32>(w + o, e);
     sum += <f64>e;
   }
@@ -166,22 +177,29 @@ export function attention(q: usize, k: usize, v: usize, out: usize, nTok: i32, n
   }
 }
 
-/** SiLU: out[i] = x/(1+exp(−x)) for this thread's share of n. */
+/** SiLU: out[i] = x/(1+exp(−x)) for this thread's share of n (exp: exp_f32x4). */
 export function silu(x: usize, out: usize, n: i32, ith: i32, nth: i32): void {
-  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
-  for (let i = i0; i < i1; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    store<f32>(out + (<usize>i << 2), v / (<f32>1 + <f32>Math.exp(<f64>-v)));
-  }
+  swiglu(x, 0, out, n, ith, nth);
 }
 
-/** SwiGLU: out[i] = silu(gate[i]) * up[i]. */
+/** SwiGLU: out[i] = silu(gate[i]) * up[i] (up = 0: plain SiLU). */
 export function swiglu(gate: usize, up: usize, out: usize, n: i32, ith: i32, nth: i32): void {
   const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
-  for (let i = i0; i < i1; i++) {
+  const one = f32x4.splat(1);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(gate + o);
+    let y = f32x4.div(v, f32x4.add(one, exp_f32x4(f32x4.neg(v))));
+    if (up != 0) y = f32x4.mul(y, v128.load(up + o));
+    v128.store(out + o, y);
+  }
+  for (; i < i1; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(gate + o);
-    store<f32>(out + o, (v / (<f32>1 + <f32>Math.exp(<f64>-v))) * load<f32>(up + o));
+    let y = v / (<f32>1 + f32x4.extract_lane(exp_f32x4(f32x4.splat(-v)), 0));
+    if (up != 0) y = y * load<f32>(up + o);
+    store<f32>(out + o, y);
   }
 }
 
