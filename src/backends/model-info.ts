@@ -19,15 +19,24 @@ export interface GgufModelInfo {
 /**
  * Reads GgufModelInfo from an opened GGUF file.
  * @throws GlassboxError BACKEND_BAD_MODEL when general.architecture is missing or the vocabulary
- *   size cannot be found (no tokenizer.ggml.tokens and no token_embd.weight).
+ *   size cannot be found (no tokenizer.ggml.tokens and no token_embd.weight); MODEL_NO_TENSORS
+ *   for a file without tensors (a vocabulary-only GGUF: tokenizer tools take it, backends cannot).
  */
 export function readGgufModelInfo(file: GgufFile): GgufModelInfo {
   const arch = file.get("general.architecture");
   if (typeof arch !== "string") throw new GlassboxError("BACKEND_BAD_MODEL", "the GGUF file has no general.architecture: not a model file");
+  if (file.tensors.length === 0) {
+    throw new GlassboxError(
+      "MODEL_NO_TENSORS",
+      "the GGUF file has no tensors (a vocabulary-only or metadata-only file): there are no weights to run (`glassbox tokenize` reads such files)",
+    );
+  }
   const tokens = file.get("tokenizer.ggml.tokens");
   let nVocab = tokens !== undefined && typeof tokens === "object" ? tokens.items.length : 0;
   if (nVocab === 0) nVocab = file.tensors.find((t) => t.name === "token_embd.weight")?.ne[1] ?? 0;
-  if (nVocab === 0) throw new GlassboxError("BACKEND_BAD_MODEL", "the GGUF file has neither tokenizer.ggml.tokens nor token_embd.weight");
+  if (nVocab === 0) {
+    throw new GlassboxError("BACKEND_BAD_MODEL", `the GGUF file (architecture '${arch}') has neither tokenizer.ggml.tokens nor token_embd.weight`);
+  }
   const ctx = file.get(`${arch}.context_length`);
   const nCtxTrain = typeof ctx === "number" ? ctx : typeof ctx === "bigint" ? Number(ctx) : undefined;
   const tpl = file.get("tokenizer.chat_template");

@@ -7,7 +7,7 @@ import { GlassboxError } from "../errors.js";
 import { GgufFile } from "../formats/gguf/index.js";
 import type { StreamDecoderLike } from "../generate/index.js";
 import { loadWasmKernels, refKernels, type Kernels } from "../kernels/index.js";
-import { loadModel, type Model } from "../models/index.js";
+import { loadModel, supportedArchitectures, type Model } from "../models/index.js";
 import { Tokenizer } from "../tokenizer/index.js";
 import type { Backend, BackendEncodeOptions, BackendTokenizer, OpenBackendOptions } from "./backend.js";
 import { checkEvalInput, checkOpen, checkThreads, resolveNCtx } from "./check.js";
@@ -96,6 +96,21 @@ export interface OpenWasmBackendOptions extends OpenBackendOptions {
 }
 
 /**
+ * Fails first on an architecture src/models has no family for, so that is what the error says
+ * (rather than a missing tensor or tokenizer key of a file it could never run).
+ * @throws GlassboxError MODEL_UNSUPPORTED_ARCH naming the supported ones and the llamacpp backend.
+ */
+function checkWasmArchitecture(file: GgufFile): void {
+  const arch = file.get("general.architecture");
+  if (typeof arch === "string" && !supportedArchitectures().includes(arch)) {
+    throw new GlassboxError(
+      "MODEL_UNSUPPORTED_ARCH",
+      `architecture '${arch}' is not supported by the wasm backend; supported: ${supportedArchitectures().join(", ")} (--backend llamacpp runs more)`,
+    );
+  }
+}
+
+/**
  * Opens a GGUF model on our own engine: reads the tokenizer and weights (the file is closed
  * afterwards), loads the WebAssembly kernels with `threads` threads.
  * @throws GlassboxError LORA_UNSUPPORTED when `lora` is given (not implemented on wasm yet: use
@@ -110,6 +125,7 @@ export async function openWasmBackend(modelPath: string, opts: OpenWasmBackendOp
   const file = GgufFile.open(modelPath);
   let kernels: Kernels | undefined;
   try {
+    checkWasmArchitecture(file);
     const info = readGgufModelInfo(file);
     const nCtx = resolveNCtx(opts.nCtx, info.nCtxTrain);
     const tokenizer = new WasmTokenizer(Tokenizer.fromGguf(file));
