@@ -1,11 +1,11 @@
 // `glassbox run <model.gguf> [prompt]`: stream one completion to stdout, figures on stderr.
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { listBuiltinTemplates } from "../tokenizer/chat/index.js";
 import { encodeChatPrompt, openBackend } from "../backends/index.js";
 import { GlassboxError } from "../errors.js";
 import { generate, parseGenerateOptions, type DoneEvent, type TokenEvent } from "../generate/index.js";
 import type { ChatMessage } from "../tokenizer/chat/index.js";
+import { readTextFileSync } from "../tokenizer/text-input.js";
 import { formatFigures, formatProbsLine, runJson } from "./run-format.js";
 import { addBackendFlags, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, parseInteger, type EngineFlags } from "./sampling-flags.js";
 
@@ -46,7 +46,8 @@ export function registerRun(program: Command): void {
         options.logprobs = 0;
       }
       parseGenerateOptions(options); // bad values fail before the model is loaded
-      const text = flags.file !== undefined ? readFileSync(flags.file, "utf8") : prompt ?? readFileSync(0, "utf8");
+      // Strict UTF-8 (a bad byte is TEXT_NOT_UTF8, never a silent U+FFFD); errors name the file.
+      const text = flags.file !== undefined ? readTextFileSync(flags.file) : prompt ?? readTextFileSync(0);
       const backend = await openBackend(model, backendOptionsFromFlags(flags));
       try {
         const chat = flags.chat || flags.chatTemplate !== undefined || flags.system !== undefined;
