@@ -36,8 +36,9 @@ export function registerRun(program: Command): void {
     .option("--chat", "wrap the prompt as a user message in the model's chat template")
     .option("--chat-template <name>", `wrap the prompt with this built-in chat template (implies --chat): ${listBuiltinTemplates().join(", ")}`)
     .option("--system <text>", "system prompt for the chat template (implies --chat)")
-    .option("--file <path>", "read the prompt from a UTF-8 file")
-    .action(async (model: string, prompt: string | undefined, flags: RunFlags) => {
+    .option("--file <path>", "read the prompt from a UTF-8 file (not together with a prompt argument)")
+    .action(async (model: string, prompt: string | undefined, flags: RunFlags, command: Command) => {
+      if (flags.file !== undefined && prompt !== undefined) command.error("give the prompt as an argument or with --file, not both");
       const options = generateOptionsFromFlags(flags);
       if (flags.probs !== undefined) {
         if (flags.probs < 0) throw new GlassboxError("INVALID_OPTION", `--probs must be >= 0, got ${flags.probs}`);

@@ -45,3 +45,13 @@ test("--file errors name the file: missing, a directory", () => {
   assert.equal(isDir.status, 1);
   assert.equal(isDir.stderr, `glassbox: error [FILE_IO]: cannot read '${dir}': it is a directory, not a file\n`);
 });
+
+test("a prompt argument and --file together are a USAGE error (the argument was silently ignored)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gb-qa-run-"));
+  const p = join(dir, "p.txt");
+  writeFileSync(p, "from the file");
+  const r = runCli(["run", EXAMPLE, "from the argument", "--file", p, "-n", "1"]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.equal(r.stderr, "glassbox: error [USAGE]: give the prompt as an argument or with --file, not both (see --help)\n");
+});
