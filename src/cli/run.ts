@@ -1,4 +1,5 @@
 // `glassbox run <model.gguf> [prompt]`: stream one completion to stdout, figures on stderr.
+import { isatty } from "node:tty";
 import type { Command } from "commander";
 import { listBuiltinTemplates } from "../tokenizer/chat/index.js";
 import { encodeChatPrompt, openBackend } from "../backends/index.js";
@@ -48,6 +49,11 @@ export function registerRun(program: Command): void {
       }
       parseGenerateOptions(options); // bad values fail before the model is loaded
       // Strict UTF-8 (a bad byte is TEXT_NOT_UTF8, never a silent U+FFFD); errors name the file.
+      if (flags.file === undefined && prompt === undefined && isatty(0)) {
+        // Otherwise a terminal just sits there, waiting for the end of input. (isatty, not
+        // process.stdin.isTTY: creating that stream makes fd 0 non-blocking, and the read EAGAIN.)
+        process.stderr.write("glassbox run: reading the prompt from the terminal; end it with Ctrl-D on an empty line (or pass it as an argument)\n");
+      }
       const text = flags.file !== undefined ? readTextFileSync(flags.file) : prompt ?? readTextFileSync(0);
       const backend = await openBackend(model, backendOptionsFromFlags(flags));
       try {

@@ -55,3 +55,17 @@ test("a prompt argument and --file together are a USAGE error (the argument was 
   assert.equal(r.stdout, "");
   assert.equal(r.stderr, "glassbox: error [USAGE]: give the prompt as an argument or with --file, not both (see --help)\n");
 });
+
+test("with no prompt and a terminal on stdin, run says it is waiting for the prompt (it seemed to hang)", () => {
+  // A preload makes isatty(0) say "terminal"; the prompt itself still comes through the pipe.
+  const preload = 'import tty from "node:tty"; import { syncBuiltinESMExports } from "node:module"; const real = tty.isatty; tty.isatty = (fd) => fd === 0 || real(fd); syncBuiltinESMExports();';
+  const asTerminal = ["--import", `data:text/javascript,${encodeURIComponent(preload)}`];
+  const r = spawnSync(process.execPath, [...asTerminal, cliPath, "run", EXAMPLE, "-n", "1", "--json", "-t", "1"], { input: "Hello", encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^glassbox run: reading the prompt from the terminal; end it with Ctrl-D on an empty line/);
+  const piped = runCli(["run", EXAMPLE, "-n", "1", "-t", "1", "--json"], { input: "Hello" });
+  assert.equal(piped.status, 0, piped.stderr);
+  const tokens = (out: string) => (JSON.parse(out) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+  assert.equal(tokens(r.stdout), tokens(piped.stdout), "the same prompt was read");
+  assert.doesNotMatch(piped.stderr, /reading the prompt/, "no hint when the prompt is piped in");
+});
