@@ -89,11 +89,15 @@ export function runChatCommand(session: ChatSession, line: string): ChatCommandR
 
 /**
  * One line for an error during the chat (the chat goes on): "error [CODE]: message", with a
- * hint to /reset when the conversation no longer fits the context.
+ * hint when the prompt does not fit the context: /reset when there is a conversation to forget
+ * (`hasHistory`), else the message alone is too long and /reset would not help.
  */
-export function chatErrorLine(e: unknown): string {
+export function chatErrorLine(e: unknown, hasHistory = true): string {
   const msg = e instanceof Error ? e.message : String(e);
   const code = isGlassboxError(e) ? ` [${e.code}]` : "";
-  const hint = isGlassboxError(e, "PROMPT_TOO_LONG") ? " (type /reset to start over)" : "";
+  let hint = "";
+  if (isGlassboxError(e, "PROMPT_TOO_LONG")) {
+    hint = hasHistory ? " (type /reset to start over)" : " (the message alone is too long: shorten it, or start the chat with a larger --ctx-size)";
+  }
   return `glassbox: error${code}: ${msg}${hint}`;
 }

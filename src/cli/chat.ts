@@ -131,7 +131,7 @@ export async function chatLoop(session: ChatSession, backend: Backend, verbose: 
         if (verbose && done !== undefined) err.write(formatFigures(done, backend.name, backend.threads) + "\n");
       } catch (e) {
         out.write("\n");
-        err.write(chatErrorLine(e) + "\n");
+        err.write(chatErrorLine(e, session.messages.length > 0) + "\n");
       } finally {
         answering = undefined;
       }
