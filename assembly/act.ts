@@ -18,6 +18,11 @@ import { f32_to_half, half_to_f32, hsum_i32, split_start } from "./common";
 //      2*j + (e & 1), so that lane j of an i32x4.dot_i16x8_s holds block j (qgemm.ts). nbq is
 //      nb rounded up to a multiple of 4; the padding blocks have qs = 0 and d = 0.
 // For layouts 0 and 1 nbq = nb.
+// Layouts 3 and 4 keep the quants as i8 (qs takes nbq*32 bytes) for the relaxed-SIMD kernels,
+// which multiply i8 by 7-bit values with i16x8.relaxed_dot_i8x16_i7x16_s:
+//   3  natural order (Q4_0 mat-vec)
+//   4  interleaved groups of 4 blocks: element e of block j of group g at g*128 + 16*(e >> 2) +
+//      4*j + (e & 3), so that lane j of the i32 sums holds block j (qgemm.ts); padded like 2.
 // ---------------------------------------------------------------------------------------------
 
 /** Rounds each lane to the nearest integer, exact .5 ties away from zero (C roundf). */
@@ -33,7 +38,7 @@ import { f32_to_half, half_to_f32, hsum_i32, split_start } from "./common";
 // @ts-ignore: decorator
 @inline export function q8_0_act_blocks(n: i32, layout: i32): i32 {
   const nb = n >> 5;
-  return layout == 2 ? (nb + 3) & ~3 : nb;
+  return layout == 2 || layout == 4 ? (nb + 3) & ~3 : nb;
 }
 
 /**
@@ -48,7 +53,7 @@ export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i
   for (let t = t0; t < t1; t++) {
     const xr = x + ((<usize>t * <usize>n) << 2);
     const qs = dst + <usize>t * <usize>stride;
-    const dp = qs + (<usize>nbq << 6);
+    const dp = qs + (<usize>nbq << (layout >= 3 ? 5 : 6));
     const sp = dp + (<usize>nbq << 2);
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 7);
@@ -75,14 +80,23 @@ export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i
         v128.store(o, layout == 0 ? od0 : ev1, 16);
         v128.store(o, layout == 0 ? ev1 : od0, 32);
         v128.store(o, od1, 48);
-      } else {
+      } else if (layout == 2) {
         store_interleaved(qs + (<usize>(b >> 2) << 8) + (<usize>(b & 3) << 2), A0, A1, A2, A3);
+      } else {
+        const lo = i8x16.narrow_i16x8_s(A0, A1), hi = i8x16.narrow_i16x8_s(A2, A3);
+        if (layout == 3) {
+          v128.store(qs + (<usize>b << 5), lo);
+          v128.store(qs + (<usize>b << 5), hi, 16);
+        } else {
+          store_interleaved8(qs + (<usize>(b >> 2) << 7) + (<usize>(b & 3) << 2), lo, hi);
+        }
       }
     }
-    if (layout == 2) {
+    if (layout == 2 || layout == 4) {
       const z = i32x4.splat(0);
       for (let b = nb; b < nbq; b++) {
-        store_interleaved(qs + (<usize>(b >> 2) << 8) + (<usize>(b & 3) << 2), z, z, z, z);
+        if (layout == 2) store_interleaved(qs + (<usize>(b >> 2) << 8) + (<usize>(b & 3) << 2), z, z, z, z);
+        else store_interleaved8(qs + (<usize>(b >> 2) << 7) + (<usize>(b & 3) << 2), z, z);
         store<f32>(dp + (<usize>b << 2), 0);
         store<i32>(sp + (<usize>b << 2), 0);
       }
@@ -100,6 +114,16 @@ export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i
   v128.store_lane<i32>(o, A1, 0, 64); v128.store_lane<i32>(o, A1, 1, 80); v128.store_lane<i32>(o, A1, 2, 96); v128.store_lane<i32>(o, A1, 3, 112);
   v128.store_lane<i32>(o, A2, 0, 128); v128.store_lane<i32>(o, A2, 1, 144); v128.store_lane<i32>(o, A2, 2, 160); v128.store_lane<i32>(o, A2, 3, 176);
   v128.store_lane<i32>(o, A3, 0, 192); v128.store_lane<i32>(o, A3, 1, 208); v128.store_lane<i32>(o, A3, 2, 224); v128.store_lane<i32>(o, A3, 3, 240);
+}
+
+/**
+ * Stores one block's 32 i8 values (lo = elements 0-15, hi = 16-31) in layout 4: elements
+ * 4s..4s+3 go to o + 16*s (o already points at the block's 4-byte column).
+ */
+// @ts-ignore: decorator
+@inline export function store_interleaved8(o: usize, lo: v128, hi: v128): void {
+  v128.store_lane<i32>(o, lo, 0, 0); v128.store_lane<i32>(o, lo, 1, 16); v128.store_lane<i32>(o, lo, 2, 32); v128.store_lane<i32>(o, lo, 3, 48);
+  v128.store_lane<i32>(o, hi, 0, 64); v128.store_lane<i32>(o, hi, 1, 80); v128.store_lane<i32>(o, hi, 2, 96); v128.store_lane<i32>(o, hi, 3, 112);
 }
 
 // Q8_K activation rows (K-quant weights), `stride` bytes apart: i16 qs[n] | f32 d[n/256] |

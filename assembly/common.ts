@@ -9,6 +9,16 @@
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+/**
+ * i16x8.relaxed_dot_i8x16_i7x16_s(a, b) in the relaxed-SIMD build (b must hold 0..127); never
+ * reached in the plain build, whose callers take other paths (this keeps it compiling there).
+ */
+// @ts-ignore: decorator
+@inline export function rdot_i16(a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i16x8.relaxed_dot_i8x16_i7x16_s(a, b);
+  return i16x8.splat(0);
+}
+
 /** Sum of the four f32 lanes as ((l0 + l1) + (l2 + l3)). */
 // @ts-ignore: decorator
 @inline export function hsum_f32(v: v128): f32 {

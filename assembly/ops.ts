@@ -142,36 +142,80 @@ export function attention(q: usize, k: usize, v: usize, out: usize, nTok: i32, n
       const qp = q + ((<usize>t * qStride + <usize>h * <usize>hd) << 2);
       const op = out + ((<usize>t * qStride + <usize>h * <usize>hd) << 2);
       let mx: f32 = -Infinity;
-      for (let j = 0; j <= p; j++) {
-        const kp = k + ((<usize>j * kvStride + <usize>g * <usize>hd) << 2);
-        let acc = f32x4.splat(0);
-        let i = 0;
-        for (; i + 4 <= hd; i += 4) acc = madd(v128.load(qp + (<usize>i << 2)), v128.load(kp + (<usize>i << 2)), acc);
-        let s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-        for (; i < hd; i++) s += load<f32>(qp + (<usize>i << 2)) * load<f32>(kp + (<usize>i << 2));
-        s = s * scale;
-        if (slopes != 0) s = s + slope * <f32>(j - p);
-        store<f32>(w + (<usize>j << 2), s);
-        if (s > mx) mx = s;
-      }
-      const sum = exp_row(w, p + 1, mx);
-      scale_row(w, p + 1, <f32>(1 / sum));
-      // out = Σ_j w_j v_j: V rows are read once, in order; each element still sums in j order
-      // with a separate multiply and add (the reference's rounding)
-      for (let i = 0; i < hd; i++) store<f32>(op + (<usize>i << 2), 0);
-      for (let j = 0; j <= p; j++) {
-        const wj = load<f32>(w + (<usize>j << 2));
-        const wv = f32x4.splat(wj);
-        const vp = v + ((<usize>j * kvStride + <usize>g * <usize>hd) << 2);
+      const kg = k + ((<usize>g * <usize>hd) << 2);
+      let j = 0;
+      // four keys at a time: four independent accumulator chains (each score's own operations
+      // are those of the one-key loop below)
+      for (; j + 3 <= p; j += 4) {
+        const k0 = kg + ((<usize>j * kvStride) << 2), kb = kvStride << 2;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
         let i = 0;
         for (; i + 4 <= hd; i += 4) {
           const o = <usize>i << 2;
-          v128.store(op + o, f32x4.add(v128.load(op + o), f32x4.mul(wv, v128.load(vp + o))));
+          const qv = v128.load(qp + o);
+          a0 = madd(qv, v128.load(k0 + o), a0);
+          a1 = madd(qv, v128.load(k0 + kb + o), a1);
+          a2 = madd(qv, v128.load(k0 + 2 * kb + o), a2);
+          a3 = madd(qv, v128.load(k0 + 3 * kb + o), a3);
         }
-        for (; i < hd; i++) {
-          const o = <usize>i << 2;
-          store<f32>(op + o, load<f32>(op + o) + wj * load<f32>(vp + o));
+        for (let u = 0; u < 4; u++) {
+          const kp = k0 + <usize>u * kb;
+          const acc = u == 0 ? a0 : u == 1 ? a1 : u == 2 ? a2 : a3;
+          let sc = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+          for (let ii = i; ii < hd; ii++) sc += load<f32>(qp + (<usize>ii << 2)) * load<f32>(kp + (<usize>ii << 2));
+          sc = sc * scale;
+          if (slopes != 0) sc = sc + slope * <f32>(j + u - p);
+          store<f32>(w + (<usize>(j + u) << 2), sc);
+          if (sc > mx) mx = sc;
         }
+      }
+      for (; j <= p; j++) {
+        const kp = kg + ((<usize>j * kvStride) << 2);
+        let acc = f32x4.splat(0);
+        let i = 0;
+        for (; i + 4 <= hd; i += 4) acc = madd(v128.load(qp + (<usize>i << 2)), v128.load(kp + (<usize>i << 2)), acc);
+        let sc = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+        for (; i < hd; i++) sc += load<f32>(qp + (<usize>i << 2)) * load<f32>(kp + (<usize>i << 2));
+        sc = sc * scale;
+        if (slopes != 0) sc = sc + slope * <f32>(j - p);
+        store<f32>(w + (<usize>j << 2), sc);
+        if (sc > mx) mx = sc;
+      }
+      const sum = exp_row(w, p + 1, mx);
+      scale_row(w, p + 1, <f32>(1 / sum));
+      // out = Σ_j w_j v_j, each element summed in j order with a separate multiply and add (the
+      // reference's rounding); 32 output columns at a time stay in registers over all j
+      const vg = v + ((<usize>g * <usize>hd) << 2);
+      let c = 0;
+      for (; c + 32 <= hd; c += 32) {
+        let o0 = f32x4.splat(0), o1 = f32x4.splat(0), o2 = f32x4.splat(0), o3 = f32x4.splat(0);
+        let o4 = f32x4.splat(0), o5 = f32x4.splat(0), o6 = f32x4.splat(0), o7 = f32x4.splat(0);
+        let vp = vg + (<usize>c << 2);
+        for (let jj = 0; jj <= p; jj++) {
+          const wv = v128.load32_splat(w + (<usize>jj << 2));
+          o0 = f32x4.add(o0, f32x4.mul(wv, v128.load(vp))); o1 = f32x4.add(o1, f32x4.mul(wv, v128.load(vp, 16)));
+          o2 = f32x4.add(o2, f32x4.mul(wv, v128.load(vp, 32))); o3 = f32x4.add(o3, f32x4.mul(wv, v128.load(vp, 48)));
+          o4 = f32x4.add(o4, f32x4.mul(wv, v128.load(vp, 64))); o5 = f32x4.add(o5, f32x4.mul(wv, v128.load(vp, 80)));
+          o6 = f32x4.add(o6, f32x4.mul(wv, v128.load(vp, 96))); o7 = f32x4.add(o7, f32x4.mul(wv, v128.load(vp, 112)));
+          vp += kvStride << 2;
+        }
+        const oc = op + (<usize>c << 2);
+        v128.store(oc, o0); v128.store(oc, o1, 16); v128.store(oc, o2, 32); v128.store(oc, o3, 48);
+        v128.store(oc, o4, 64); v128.store(oc, o5, 80); v128.store(oc, o6, 96); v128.store(oc, o7, 112);
+      }
+      for (; c + 4 <= hd; c += 4) {
+        let o0 = f32x4.splat(0);
+        let vp = vg + (<usize>c << 2);
+        for (let jj = 0; jj <= p; jj++) {
+          o0 = f32x4.add(o0, f32x4.mul(v128.load32_splat(w + (<usize>jj << 2)), v128.load(vp)));
+          vp += kvStride << 2;
+        }
+        v128.store(op + (<usize>c << 2), o0);
+      }
+      for (; c < hd; c++) {
+        let o0: f32 = 0;
+        for (let jj = 0; jj <= p; jj++) o0 = o0 + load<f32>(w + (<usize>jj << 2)) * load<f32>(vg + ((<usize>jj * kvStride + <usize>c) << 2));
+        store<f32>(op + (<usize>c << 2), o0);
       }
     }
   }

@@ -2,7 +2,7 @@
 // activation row (quantized by act.ts).
 // The integer block sums are exact and the float steps are the same f32 operations, in the
 // same order, as src/kernels/ref/matmul.ts, so results match the reference bit for bit.
-import { half_to_f32, halves_to_f32x4, hsum_i32, madd, reduce4_i32, split_start } from "./common";
+import { half_to_f32, halves_to_f32x4, hsum_i32, madd, rdot_i16, reduce4_i32, split_start } from "./common";
 
 // Activation layouts: see act.ts (Q8_0 rows hold i16 quants; Q8_K rows i8).
 
@@ -57,21 +57,45 @@ import { half_to_f32, halves_to_f32x4, hsum_i32, madd, reduce4_i32, split_start 
   return halves_to_f32x4(h);
 }
 
+/**
+ * Relaxed-SIMD build, Q4_0: the same sum from i8 activations in natural order (act.ts layout 3),
+ * nibbles (0..15, valid 7-bit operands) multiplied by i16x8.relaxed_dot_i8x16_i7x16_s, whose
+ * pairwise i16 sums cannot saturate here (|2·15·127| < 2^15). Not the i32x4 ..._add_s form: in
+ * Node 20's V8 (11.3) that one's baseline-tier code returns twice the dot product and drops the
+ * addend, so results would change when a function tiers up (test/kernels/wasm.test.ts "first calls").
+ */
+// @ts-ignore: decorator
+@inline function bdot_q4_0_r(p: usize, a: usize): v128 {
+  const v = v128.load(p, 2);
+  const m = i8x16.splat(0x0f);
+  const s = i16x8.add(rdot_i16(v128.load(a), v128.and(v, m)), rdot_i16(v128.load(a, 16), v128.and(i16x8.shr_u(v, 4), m)));
+  return i32x4.dot_i16x8_s(s, i16x8.splat(1));
+}
+
 // @ts-ignore: decorator
 @inline function dot_q80_q40_row(w: usize, a: usize, nb: i32, q4: bool, sink: usize): f32 {
-  const ad = a + (<usize>nb << 6);
+  const r8 = q4 && ASC_FEATURE_RELAXED_SIMD; // i8 activations (layout 3), 32 bytes per block
+  const ab: usize = r8 ? 32 : 64;
+  const ad = a + <usize>nb * ab;
   const asum = ad + (<usize>nb << 2);
   const bs: usize = q4 ? 18 : 34;
   let acc = f32x4.splat(0);
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const p = w + <usize>b * bs;
-    const q = a + (<usize>b << 6);
+    const q = a + <usize>b * ab;
     let si: v128;
     // Each block's vector is stored (one lane, to `sink`) before the next block's loads: the
     // store pins the computation in place. Without it V8's scheduler issues all 32 loads of the
     // group first and spills most of them to the stack (measured: twice as many instructions).
-    if (q4) {
+    if (r8) {
+      const v0 = bdot_q4_0_r(p, q); v128.store_lane<i32>(sink, v0, 0);
+      const v1 = bdot_q4_0_r(p + bs, q + 32); v128.store_lane<i32>(sink, v1, 0);
+      const v2 = bdot_q4_0_r(p + 2 * bs, q + 64); v128.store_lane<i32>(sink, v2, 0);
+      const v3 = bdot_q4_0_r(p + 3 * bs, q + 96);
+      si = reduce4_i32(v0, v1, v2, v3);
+      si = i32x4.sub(si, i32x4.shl(v128.load(asum + (<usize>b << 2)), 3)); // Σ(n-8)a = Σ n·a − 8·Σa
+    } else if (q4) {
       const v0 = bdot_q4_0(p, q); v128.store_lane<i32>(sink, v0, 0);
       const v1 = bdot_q4_0(p + bs, q + 64); v128.store_lane<i32>(sink, v1, 0);
       const v2 = bdot_q4_0(p + 2 * bs, q + 128); v128.store_lane<i32>(sink, v2, 0);
@@ -91,9 +115,10 @@ import { half_to_f32, halves_to_f32x4, hsum_i32, madd, reduce4_i32, split_start 
   let s0 = f32x4.extract_lane(acc, 0), s1 = f32x4.extract_lane(acc, 1), s2 = f32x4.extract_lane(acc, 2), s3 = f32x4.extract_lane(acc, 3);
   for (; b < nb; b++) {
     const p = w + <usize>b * bs;
-    const q = a + (<usize>b << 6);
+    const q = a + <usize>b * ab;
     let sumi: i32;
-    if (q4) sumi = hsum_i32(bdot_q4_0(p, q)) - (load<i32>(asum + (<usize>b << 2)) << 3);
+    if (r8) sumi = hsum_i32(bdot_q4_0_r(p, q)) - (load<i32>(asum + (<usize>b << 2)) << 3);
+    else if (q4) sumi = hsum_i32(bdot_q4_0(p, q)) - (load<i32>(asum + (<usize>b << 2)) << 3);
     else sumi = hsum_i32(bdot_q8_0(p, q));
     const t = <f32>sumi * (half_to_f32(load<u16>(p)) * load<f32>(ad + (<usize>b << 2)));
     const lane = b & 3;

@@ -199,22 +199,26 @@ export class WasmKernels implements Kernels {
         act = this.arena.alloc(nTokens * stride, 16);
         this.ex.round_f16(xp, act, nTokens * n);
       } else if (pw.kind <= 1 && nTokens >= QGEMM_MIN_TOKENS) {
-        // integer GEMM (assembly/qgemm.ts): activations in layout 2, padded to groups of 4 blocks
+        // integer GEMM (assembly/qgemm.ts): activations in layout 2 (i16; relaxed build, Q4_0:
+        // layout 4, i8), padded to groups of 4 blocks
         const nbq = Math.ceil(n / 128) * 4;
-        stride = Math.ceil((64 * nbq + 8 * nbq) / 16) * 16;
+        const i8 = this.relaxed && pw.kind === 1;
+        stride = Math.ceil(((i8 ? 32 : 64) * nbq + 8 * nbq) / 16) * 16;
         act = this.arena.alloc(nTokens * stride, 16);
-        this.par("quantize_q8_0", [xp, n, nTokens, act, stride, 2], nTokens * n * 8);
+        this.par("quantize_q8_0", [xp, n, nTokens, act, stride, i8 ? 4 : 2], nTokens * n * 8);
         const sb = Math.ceil(this.ex.qgemm_scratch_bytes(n) / 64) * 64;
         const scratch = this.arena.alloc(sb * this.threads, 64);
         this.par("qgemm", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op, scratch, sb], work);
         return;
       } else if (pw.kind <= 1) {
-        // i16 quants, then f32 d and i32 sums per block (assembly/act.ts); layout = kind
-        stride = Math.ceil((2 * n + 8 * (n / 32)) / 16) * 16;
+        // quants (i16; relaxed build, Q4_0: i8), then f32 d and i32 sums per block (assembly/act.ts):
+        // layout 0 for Q8_0, 1 for Q4_0 (3 in the relaxed build)
+        const i8 = this.relaxed && pw.kind === 1;
+        stride = Math.ceil(((i8 ? 1 : 2) * n + 8 * (n / 32)) / 16) * 16;
         act = this.arena.alloc(nTokens * stride, 16);
-        this.par("quantize_q8_0", [xp, n, nTokens, act, stride, pw.kind], nTokens >= 4 ? nTokens * n * 8 : 0);
+        this.par("quantize_q8_0", [xp, n, nTokens, act, stride, i8 ? 3 : pw.kind], nTokens >= 4 ? nTokens * n * 8 : 0);
       } else {
-        stride = Math.ceil((n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16;
+        stride = Math.ceil((2 * n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16; // i16 quants, d, bsums (assembly/act.ts)
         act = this.arena.alloc(nTokens * stride, 16);
         this.par("quantize_q8_k", [xp, n, nTokens, act, stride], nTokens >= 4 ? nTokens * n * 8 : 0);
       }
