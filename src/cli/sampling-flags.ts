@@ -23,17 +23,20 @@ export interface EngineFlags {
   gpu?: boolean;
 }
 
-/** commander parser: a finite number, else InvalidArgumentError (commander prints one error line). */
+// Plain decimals only (as tokenizer train's flags): Number() would also take "0x10", "0b11" and " 5 ".
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** commander parser: a finite decimal number (1, -0.5, .25, 1e-3), else InvalidArgumentError (a USAGE error). */
 export function parseNumber(value: string): number {
-  const v = Number(value);
-  if (value.trim() === "" || !Number.isFinite(v)) throw new InvalidArgumentError("not a number");
+  const v = DECIMAL.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(v)) throw new InvalidArgumentError("not a number");
   return v;
 }
 
-/** commander parser: an integer that a double holds exactly (|n| <= 2^53 - 1). */
+/** commander parser: a decimal integer (digits, optional sign) that a double holds exactly (|n| <= 2^53 - 1). */
 export function parseInteger(value: string): number {
   const v = parseNumber(value);
-  if (!Number.isInteger(v)) throw new InvalidArgumentError("not an integer");
+  if (!/^[+-]?\d+$/.test(value)) throw new InvalidArgumentError("not an integer");
   if (!Number.isSafeInteger(v)) throw new InvalidArgumentError("too large (at most 2^53 - 1 in absolute value)");
   return v;
 }
