@@ -10,3 +10,5 @@ export { Gpt2Model } from "./gpt2.js";
 export { GptNeoXModel } from "./gptneox.js";
 export { FalconModel } from "./falcon.js";
 export { BloomModel } from "./bloom.js";
+export { readLoraAdapter, openLoraAdapter, checkLoraAgainstBase, loraWeightScale, nameWeight, weightName, LORA_A_SUFFIX, LORA_B_SUFFIX, type LoraAdapter, type LoraWeight, type AppliedLora } from "./lora.js";
+export { withLora, type LoraKernels } from "./lora-kernels.js";

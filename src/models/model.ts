@@ -10,6 +10,7 @@ import { GlassboxError } from "../errors.js";
 import type { Kernels } from "../kernels/api.js";
 import type { WeightMatrix } from "../kernels/ref/index.js";
 import type { HParams } from "./hparams.js";
+import type { AppliedLora } from "./lora.js";
 import { KvCache } from "./kv-cache.js";
 import { Workspace, emit, type ActivationHook, type ForwardContext, type WorkspaceNeeds } from "./layers.js";
 
@@ -27,6 +28,8 @@ export interface LoadModelOptions {
   readonly nBatch?: number;
   /** Receives intermediate activations (see ActivationHook); can also be set later on the model. */
   readonly onActivation?: ActivationHook;
+  /** LoRA adapters to apply (lora.ts: openLoraAdapter), each with its scale (default 1), as llama.cpp applies them. */
+  readonly lora?: readonly AppliedLora[];
 }
 
 /** A loaded language model with its own KV cache. */

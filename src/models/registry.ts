@@ -11,6 +11,7 @@ import { Gpt2Model } from "./gpt2.js";
 import { GptNeoXModel } from "./gptneox.js";
 import { readArchitecture } from "./hparams.js";
 import { LlamaModel } from "./llama.js";
+import { withLora } from "./lora-kernels.js";
 import type { LoadModelOptions, Model } from "./model.js";
 import { Qwen2Model } from "./qwen2.js";
 
@@ -46,7 +47,8 @@ export function supportedArchitectures(): string[] {
  * read now (the file may be closed afterwards); quantized weights stay quantized.
  * @throws MODEL_UNSUPPORTED_ARCH naming the supported architectures; MODEL_BAD_METADATA for a
  *   missing or malformed key (named); MODEL_MISSING_TENSOR / MODEL_BAD_TENSOR; KERNEL_UNSUPPORTED_TYPE
- *   for a weight type the kernels cannot multiply.
+ *   for a weight type the kernels cannot multiply; LORA_MISMATCH / LORA_UNSUPPORTED for an
+ *   adapter (opts.lora) that does not fit the model.
  */
 export function loadModel(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptions = {}): Model {
   const arch = readArchitecture(gguf);
@@ -55,5 +57,9 @@ export function loadModel(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptio
   if (!family) {
     throw new GlassboxError("MODEL_UNSUPPORTED_ARCH", `architecture '${arch}' is not supported; supported: ${supportedArchitectures().join(", ")}`);
   }
-  return family(gguf, kernels, opts, arch);
+  if (opts.lora === undefined || opts.lora.length === 0) return family(gguf, kernels, opts, arch);
+  const lk = withLora(kernels, gguf, opts.lora); // matmuls on adapted weights add scale·B·(A·x)
+  const model = family(gguf, lk.kernels, opts, arch);
+  lk.assertAllUsed();
+  return model;
 }

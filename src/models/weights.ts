@@ -11,6 +11,7 @@ import type { GgufTensorInfo } from "../formats/gguf/types.js";
 import type { Kernels } from "../kernels/api.js";
 import { fp16Table } from "../kernels/ref/fp16.js";
 import { weightMatrix, type WeightMatrix } from "../kernels/ref/weights.js";
+import { nameWeight } from "./lora.js";
 
 /** Reads named tensors, checking presence and shape; see the module comment. */
 export class WeightLoader {
@@ -64,7 +65,9 @@ export class WeightLoader {
       data.set(bytes);
     }
     try {
-      return weightMatrix(t.type, [nIn, nOut], data);
+      const w = weightMatrix(t.type, [nIn, nOut], data);
+      nameWeight(w, name); // lets LoRA adapters find it (lora-kernels.ts)
+      return w;
     } catch (e) {
       if (e instanceof GlassboxError) {
         throw new GlassboxError(e.code, `tensor '${name}' (${ggmlTypeInfo(t.type)?.name ?? t.type}): ${e.message}`, { cause: e });
