@@ -6,6 +6,7 @@ import { registerQuantize } from "./quantize.js";
 import { registerRun } from "./run.js";
 import { registerTokenizerTrain } from "./tokenizer-train.js";
 import { registerTokenize } from "./tokenize.js";
+import { registerTrain } from "./train.js";
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -13,3 +14,4 @@ export const commands: RegisterCommand[] = [registerInspect, registerQuantize, r
 commands.push(registerTokenize);
 commands.push(registerRun);
 commands.push(registerChat);
+commands.push(registerTrain);

@@ -84,14 +84,24 @@ export const TrainingConfigSchema = z.object({
   .refine((t) => t.min_lr === undefined || t.min_lr <= t.lr, { message: "min_lr must not exceed lr", path: ["min_lr"] })
   .refine((t) => t.max_steps === undefined || t.warmup_steps <= t.max_steps, { message: "warmup_steps must not exceed max_steps", path: ["warmup_steps"] });
 
+/** One training data set, for general.dataset.{i}.* (gguf-py's Keys.General.DATASET_*). */
+export const DatasetSchema = z.object({
+  name: z.string().min(1),
+  url: z.string().optional(),
+  license: z.string().optional(),
+  description: z.string().optional(),
+}).strict();
+
 /** Provenance written to the GGUF's general.* keys. */
 export const MetadataSchema = z.object({
+  /** general.license (an SPDX id such as "Apache-2.0"). */
   license: z.string().optional(),
   author: z.string().optional(),
   description: z.string().optional(),
+  /** general.url */
   url: z.string().optional(),
-  /** Names of the training data sets (general.datasets); default: the corpus paths. */
-  datasets: z.array(z.string()).optional(),
+  /** The training data sets (general.dataset.*); default: one per corpus path given. */
+  datasets: z.array(DatasetSchema).optional(),
 }).strict();
 
 /** The whole config file. */
@@ -107,6 +117,7 @@ export const PretrainConfigSchema = z.object({
 export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;
 export type ModelConfig = PretrainConfig["model"];
 export type TrainingConfig = PretrainConfig["training"];
+export type Dataset = z.infer<typeof DatasetSchema>;
 
 /** "training.lr: Too small: expected number to be >0; model.n_head: ..." from a zod error. */
 function formatIssues(e: z.ZodError): string {
