@@ -1,4 +1,5 @@
 // `glassbox run <model.gguf> [prompt]`: stream one completion to stdout, figures on stderr.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { isatty } from "node:tty";
 import type { Command } from "commander";
 import { listBuiltinTemplates } from "../tokenizer/chat/index.js";
@@ -73,10 +74,11 @@ export function registerRun(program: Command): void {
             done = ev;
           } else if (flags.json) {
             tokens.push(ev);
-          } else if (flags.probs !== undefined) {
-            process.stdout.write(formatProbsLine(++index, ev) + "\n");
           } else {
-            process.stdout.write(ev.text);
+            process.stdout.write(flags.probs !== undefined ? formatProbsLine(++index, ev) + "\n" : ev.text);
+            // Let I/O events in between tokens: a closed pipe (EPIPE, `| head`) then ends the run
+            // now, instead of after the whole generation.
+            await nextTurn();
           }
         }
         if (done === undefined) throw new Error("generation ended without a done event");
