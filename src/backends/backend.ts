@@ -86,7 +86,7 @@ export interface OpenBackendOptions {
   threads?: number;
   /** Context size in tokens (default min(the model's context_length, 4096)). */
   nCtx?: number;
-  /** LoRA adapter GGUF files to apply (llamacpp only for now; wasm throws LORA_UNSUPPORTED). */
+  /** LoRA adapter GGUF files to apply, each at scale 1 (both backends; llama.cpp's adapter format). */
   lora?: readonly string[];
   /** llamacpp: use a GPU when one is available ("auto") or the CPU only (false, the default). */
   gpu?: false | "auto";

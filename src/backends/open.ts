@@ -8,7 +8,8 @@ import { openWasmBackend } from "./wasm.js";
  * Opens the GGUF model at `modelPath` with the chosen backend (default "wasm").
  * @throws GlassboxError INVALID_OPTION for an unknown backend name, then whatever
  *   openWasmBackend / openLlamaCppBackend throw (e.g. BACKEND_UNAVAILABLE when node-llama-cpp is
- *   not installed, LORA_UNSUPPORTED for LoRA on wasm, FILE_NOT_FOUND, MODEL_UNSUPPORTED_ARCH).
+ *   not installed, LORA_MISMATCH for an adapter made for another model, FILE_NOT_FOUND,
+ *   MODEL_UNSUPPORTED_ARCH).
  */
 export async function openBackend(modelPath: string, opts: OpenBackendOptions = {}): Promise<Backend> {
   const name = opts.backend ?? "wasm";

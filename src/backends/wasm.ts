@@ -7,7 +7,7 @@ import { GlassboxError } from "../errors.js";
 import { GgufFile } from "../formats/gguf/index.js";
 import type { StreamDecoderLike } from "../generate/index.js";
 import { loadWasmKernels, refKernels, type Kernels } from "../kernels/index.js";
-import { loadModel, supportedArchitectures, type Model } from "../models/index.js";
+import { loadModel, openLoraAdapter, supportedArchitectures, type Model } from "../models/index.js";
 import { Tokenizer } from "../tokenizer/index.js";
 import type { Backend, BackendEncodeOptions, BackendTokenizer, OpenBackendOptions } from "./backend.js";
 import { checkEvalInput, checkOpen, checkThreads, resolveNCtx } from "./check.js";
@@ -113,15 +113,16 @@ function checkWasmArchitecture(file: GgufFile): void {
 /**
  * Opens a GGUF model on our own engine: reads the tokenizer and weights (the file is closed
  * afterwards), loads the WebAssembly kernels with `threads` threads.
- * @throws GlassboxError LORA_UNSUPPORTED when `lora` is given (not implemented on wasm yet: use
- *   the llamacpp backend), INVALID_OPTION (bad threads / nCtx), the GGUF reader's errors,
- *   TOKENIZER_* from the tokenizer and MODEL_* from loadModel (e.g. MODEL_UNSUPPORTED_ARCH).
+ * LoRA adapters (`lora`: adapter GGUF paths, scale 1 each) are applied as llama.cpp applies them
+ * (src/models/lora-kernels.ts): the base stays as stored, adapted matmuls add scale·B·(A·x).
+ * @throws GlassboxError INVALID_OPTION (bad threads / nCtx), the GGUF reader's errors,
+ *   TOKENIZER_* from the tokenizer, MODEL_* from loadModel (e.g. MODEL_UNSUPPORTED_ARCH), and
+ *   LORA_BAD_ADAPTER / LORA_MISMATCH / LORA_UNSUPPORTED for an adapter that is not one or does
+ *   not fit the model.
  */
 export async function openWasmBackend(modelPath: string, opts: OpenWasmBackendOptions = {}): Promise<WasmBackend> {
   checkThreads(opts.threads);
-  if (opts.lora !== undefined && opts.lora.length > 0) {
-    throw new GlassboxError("LORA_UNSUPPORTED", "LoRA adapters are not supported by the wasm backend yet; use --backend llamacpp to apply them");
-  }
+  const lora = (opts.lora ?? []).map((path) => ({ adapter: openLoraAdapter(path) }));
   const file = GgufFile.open(modelPath);
   let kernels: Kernels | undefined;
   try {
@@ -130,7 +131,7 @@ export async function openWasmBackend(modelPath: string, opts: OpenWasmBackendOp
     const nCtx = resolveNCtx(opts.nCtx, info.nCtxTrain);
     const tokenizer = new WasmTokenizer(Tokenizer.fromGguf(file));
     kernels = opts.kernels === "ref" ? refKernels : await loadWasmKernels(opts.threads !== undefined ? { threads: opts.threads } : {});
-    const model = loadModel(file, kernels, { nCtx });
+    const model = loadModel(file, kernels, { nCtx, lora });
     return new WasmBackend(model, kernels, tokenizer, info.chatTemplate, kernels.threads);
   } catch (e) {
     await kernels?.close();

@@ -67,7 +67,7 @@ export function addBackendFlags(cmd: Command): Command {
     .addOption(new Option("--backend <name>", "inference backend: wasm (ours) or llamacpp (node-llama-cpp)").choices(BACKEND_NAMES as string[]).default("wasm"))
     .option("-t, --threads <n>", "compute threads, at most 4 per core (default: all cores)", parseInteger)
     .option("-c, --ctx-size <n>", "context size in tokens (default: min(the model's, 4096))", parseInteger)
-    .option("--lora <file>", "apply a LoRA adapter GGUF (repeatable; llamacpp backend only for now)", collect)
+    .option("--lora <file>", "apply a LoRA adapter GGUF, llama.cpp format (repeatable; scale 1)", collect)
     .option("--gpu", "llamacpp backend: offload to a GPU when one is available (default: CPU only)");
 }
 

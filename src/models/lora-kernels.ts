@@ -13,7 +13,7 @@
 import { GlassboxError } from "../errors.js";
 import type { GgufFile } from "../formats/gguf/reader.js";
 import type { Kernels } from "../kernels/api.js";
-import type { WeightMatrix } from "../kernels/ref/weights.js";
+import { weightMatrix, type WeightMatrix } from "../kernels/ref/weights.js";
 import { checkLoraAgainstBase, loraWeightScale, weightName, type AppliedLora, type LoraWeight } from "./lora.js";
 
 interface Term {
@@ -32,6 +32,15 @@ export interface LoraKernels {
   assertAllUsed(): void;
 }
 
+/** A copy of `w` whose bytes live in `k.alloc` memory (WebAssembly memory for the wasm kernels: used in place). */
+function inKernelMemory(k: Kernels, w: WeightMatrix): WeightMatrix {
+  const n = w.data.byteLength;
+  const buf = k.alloc(Math.ceil(n / 4));
+  const data = new Uint8Array(buf.buffer, buf.byteOffset, n);
+  data.set(w.data);
+  return weightMatrix(w.type, [w.nIn, w.nOut], data);
+}
+
 /**
  * Wraps `k` so that matmuls on the weights named in `adapters` add their LoRA terms. Checks
  * every adapter against `base` first (checkLoraAgainstBase).
@@ -44,7 +53,8 @@ export function withLora(k: Kernels, base: GgufFile, adapters: readonly AppliedL
     const userScale = ap.scale ?? 1;
     if (!Number.isFinite(userScale)) throw new GlassboxError("INVALID_OPTION", `LoRA scale must be a finite number, got ${userScale}`);
     checkLoraAgainstBase(ap.adapter, base);
-    for (const w of ap.adapter.weights.values()) {
+    for (const lw of ap.adapter.weights.values()) {
+      const w = { ...lw, a: inKernelMemory(k, lw.a), b: inKernelMemory(k, lw.b) };
       k.prepare(w.a);
       k.prepare(w.b);
       const list = terms.get(w.name) ?? [];

@@ -31,9 +31,9 @@ function maxAbsDiffShifted(a: Float32Array, b: Float32Array): number {
   return d;
 }
 
-test("openBackend rejects an unknown backend name and LoRA on wasm", async () => {
+test("openBackend rejects an unknown backend name and a missing LoRA file on wasm", async () => {
   await assert.rejects(openBackend(LLAMA, { backend: "cuda" as BackendName }), code("INVALID_OPTION"));
-  await assert.rejects(openBackend(LLAMA, { backend: "wasm", lora: ["adapter.gguf"] }), code("LORA_UNSUPPORTED"));
+  await assert.rejects(openBackend(LLAMA, { backend: "wasm", lora: ["adapter.gguf"] }), code("FILE_NOT_FOUND"));
   await assert.rejects(openBackend(LLAMA, { backend: "wasm", threads: 0 }), code("INVALID_OPTION"));
   await assert.rejects(openBackend(LLAMA, { backend: "llamacpp", nCtx: -3 }), code("INVALID_OPTION"));
   await assert.rejects(openLlamaCppBackend(LLAMA, { logitsTopK: -1 }), code("INVALID_OPTION"));

@@ -122,7 +122,7 @@ test("bad flags give a one-line error and a non-zero exit", () => {
     [["--top-k", "2.5"], /--top-k.*not an integer/],
     [["--backend", "cuda"], /--backend.*cuda/],
     [["--no-such-flag"], /unknown option/],
-    [["--lora", "adapter.gguf"], /LORA_UNSUPPORTED/],
+    [["--lora", "adapter.gguf"], /FILE_NOT_FOUND.*adapter.gguf/],
     [["-t", "0"], /INVALID_OPTION.*threads/],
     [["--probs", "-2"], /INVALID_OPTION.*probs/],
   ];
