@@ -1,6 +1,7 @@
 // The list of CLI commands: each entry registers one subcommand (one file per command).
 import type { Command } from "commander";
 import { registerChat } from "./chat.js";
+import { registerFinetune } from "./finetune.js";
 import { registerInspect } from "./inspect.js";
 import { registerQuantize } from "./quantize.js";
 import { registerRun } from "./run.js";
@@ -15,3 +16,4 @@ commands.push(registerTokenize);
 commands.push(registerRun);
 commands.push(registerChat);
 commands.push(registerTrain);
+commands.push(registerFinetune);
