@@ -8,7 +8,7 @@
  * chat.messages; // [{role:"user",...}, {role:"assistant",...}]
  * ```
  */
-import { generate, parseGenerateOptions, type GenerateEvent, type GenerateOptionsInput } from "../generate/index.js";
+import { generate, parseGenerateOptions, type DoneEvent, type GenerateEvent, type GenerateOptionsInput } from "../generate/index.js";
 import type { ChatMessage } from "../tokenizer/chat/index.js";
 import type { Backend } from "./backend.js";
 import { encodeChatPrompt } from "./chat-prompt.js";
@@ -76,6 +76,19 @@ export class ChatSession {
   }
 
   /**
+   * generate() timed the whole prompt, but the prefix cache evaluated only its new tokens: make
+   * timings.prompt_n and prompt_per_second count those (as llama.cpp's server does; usage still
+   * counts every prompt token).
+   */
+  private countReused(done: DoneEvent): void {
+    const t = done.timings;
+    const reused = Math.min(this.cache.lastReused, t.prompt_n);
+    if (t.prompt_n === 0 || reused === 0) return;
+    const n = t.prompt_n - reused;
+    done.timings = { ...t, prompt_n: n, prompt_per_second: t.prompt_ms > 0 ? (n * 1000) / t.prompt_ms : 0 };
+  }
+
+  /**
    * Adds the user's message and generates the assistant's reply (events as from generate()).
    * The reply is added to the conversation when the stream ends, also when the consumer stops
    * early (the text so far is kept). When the prompt cannot be built or evaluated (e.g.
@@ -91,7 +104,10 @@ export class ChatSession {
       for await (const ev of generate(this.cache, this.backend.tokenizer, prompt, this.opts)) {
         started = true;
         if (ev.type === "token") reply += ev.text;
-        else reply += ev.tail;
+        else {
+          reply += ev.tail;
+          this.countReused(ev);
+        }
         yield ev;
       }
     } catch (e) {

@@ -10,8 +10,8 @@ import type { Backend } from "./backend.js";
  * position 0 whose tokens start with cached ones evaluates only the rest (at least the last
  * token, whose logits are needed); any other eval passes through. generate() always evaluates
  * its prompt at position 0, so wrapping the backend in this makes a run over a longer version of
- * the previous prompt cost only the new tokens. Note: generate()'s prompt speed then counts
- * the reused tokens as if evaluated.
+ * the previous prompt cost only the new tokens. Note: generate()'s prompt timings then count
+ * the reused tokens as if evaluated (ChatSession corrects them with `lastReused`).
  */
 export class PrefixCache implements LogitsSource {
   /** Tokens at positions 0.. of the backend's KV cache, as far as known. */

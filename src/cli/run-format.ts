@@ -23,14 +23,17 @@ export function formatProbsLine(index: number, ev: TokenEvent, pieceWidth = 14):
   return `${String(index).padStart(4)}  ${quotePiece(ev.piece).padEnd(pieceWidth)} ${formatPercent(p)}  | ${alts.join("  ")}`;
 }
 
-/** The figures line printed on stderr at the end of a run. */
+/** The figures line printed on stderr at the end of a run (and of each chat answer with --verbose). */
 export function formatFigures(done: DoneEvent, backend: BackendName, threads: number): string {
   const t = done.timings;
   const finish = done.finishReason === "stop" && done.stop !== undefined ? `stop (${quotePiece(done.stop)})` : done.finishReason;
+  // A chat turn evaluates only what its KV cache lacks (timings.prompt_n); the rate is over those.
+  const reused = t.prompt_n > 0 ? done.usage.prompt_tokens - t.prompt_n : 0;
   return (
     `prompt: ${done.usage.prompt_tokens} tokens, ${t.prompt_per_second.toFixed(1)} tokens/s | ` +
     `generated: ${done.usage.completion_tokens} tokens, ${t.predicted_per_second.toFixed(1)} tokens/s | ` +
-    `finish: ${finish} | backend: ${backend}, ${threads} thread${threads === 1 ? "" : "s"} | seed: ${done.seed}`
+    `finish: ${finish} | backend: ${backend}, ${threads} thread${threads === 1 ? "" : "s"} | seed: ${done.seed}` +
+    (reused > 0 ? ` | prompt tokens reused from the cache: ${reused}` : "")
   );
 }
 
