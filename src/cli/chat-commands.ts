@@ -2,6 +2,7 @@
 import type { ChatSession } from "../backends/index.js";
 import { GlassboxError, isGlassboxError } from "../errors.js";
 import { parseGenerateOptions } from "../generate/index.js";
+import { resolveChatTemplate } from "../tokenizer/chat/index.js";
 
 /** The /help text. */
 export const CHAT_HELP = [
@@ -100,4 +101,15 @@ export function chatErrorLine(e: unknown, hasHistory = true): string {
     hint = hasHistory ? " (type /reset to start over)" : " (the message alone is too long: shorten it, or start the chat with a larger --ctx-size)";
   }
   return `glassbox: error${code}: ${msg}${hint}`;
+}
+
+/**
+ * The note printed (standard error) when a chat runs on a model without a chat template and no
+ * --chat-template was given, so that the fallback is not silent; undefined otherwise.
+ */
+export function templateNotice(modelTemplate: string | undefined, name: string | undefined): string | undefined {
+  if (name !== undefined) return undefined;
+  const r = resolveChatTemplate(modelTemplate);
+  if (r.kind !== "builtin") return undefined;
+  return `glassbox: note: the model has no chat template; using the built-in '${r.name}' (choose another with --chat-template)`;
 }

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { listBuiltinTemplates } from "../tokenizer/chat/index.js";
 import { ChatSession, DEFAULT_MODEL_FILE, openBackend, resolveModelPath, type Backend } from "../backends/index.js";
 import { parseGenerateOptions, type DoneEvent } from "../generate/index.js";
-import { CHAT_HELP, chatErrorLine, runChatCommand } from "./chat-commands.js";
+import { CHAT_HELP, chatErrorLine, runChatCommand, templateNotice } from "./chat-commands.js";
 import { formatFigures } from "./run-format.js";
 import { addBackendFlags, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, type EngineFlags } from "./sampling-flags.js";
 
@@ -37,6 +37,8 @@ export function registerChat(program: Command): void {
       const path = resolveModelPath(model);
       const backend = await openBackend(path, backendOptionsFromFlags(flags));
       try {
+        const notice = templateNotice(backend.chatTemplate, flags.chatTemplate);
+        if (notice !== undefined) process.stderr.write(notice + "\n");
         const session = new ChatSession(backend, {
           options,
           ...(flags.chatTemplate !== undefined ? { template: flags.chatTemplate } : {}),

@@ -8,6 +8,7 @@ import { GlassboxError } from "../errors.js";
 import { generate, parseGenerateOptions, type DoneEvent, type TokenEvent } from "../generate/index.js";
 import type { ChatMessage } from "../tokenizer/chat/index.js";
 import { readTextFileSync } from "../tokenizer/text-input.js";
+import { templateNotice } from "./chat-commands.js";
 import { formatFigures, formatProbsLine, runJson } from "./run-format.js";
 import { addBackendFlags, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, parseInteger, type EngineFlags } from "./sampling-flags.js";
 
@@ -61,6 +62,8 @@ export function registerRun(program: Command): void {
         const chat = flags.chat || flags.chatTemplate !== undefined || flags.system !== undefined;
         let input: string | Int32Array = text;
         if (chat) {
+          const notice = templateNotice(backend.chatTemplate, flags.chatTemplate);
+          if (notice !== undefined) process.stderr.write(notice + "\n");
           const messages: ChatMessage[] = [];
           if (flags.system !== undefined) messages.push({ role: "system", content: flags.system });
           messages.push({ role: "user", content: text });
