@@ -93,18 +93,19 @@ export function evaluateHeldOut(model: LlamaTrainable, data: PackedSequences, o:
 }
 
 /**
- * The held-out text itself, as UTF-8 bytes: the packed stream (row 0 whole, later rows from their
- * second token, since rows overlap by one), padding (label −1 at a row's end) left out, decoded
- * with `tok` (control tokens spell nothing). For a byte-level BPE vocabulary these are exactly the
- * bytes bits_per_byte divides by, so `gzip -9` / `xz -9e` can be run on the same text.
+ * The held-out text that bits_per_byte divides by, as UTF-8 bytes: the tokens of every target
+ * (positions 1..n_ctx of each row; rows overlap by one token, so this is the packed stream
+ * without its very first token), padding (label −1) left out, decoded with `tok` (control tokens
+ * spell nothing). For a byte-level BPE vocabulary its length equals evaluateHeldOut's `bytes`
+ * over all rows, so `gzip -9` / `xz -9e` can be measured on exactly the same text.
  */
 export function heldOutText(data: PackedSequences, tok: Tokenizer): Uint8Array {
   const L = data.seqLen;
   const ids = new Int32Array(data.nSeq * L);
   let n = 0;
   for (let r = 0; r < data.nSeq; r++) {
-    for (let j = r === 0 ? 0 : 1; j < L; j++) {
-      if (j > 0 && data.labels[r * L + j]! < 0) continue; // padding (text documents have no other -1 labels)
+    for (let j = 1; j < L; j++) {
+      if (data.labels[r * L + j]! < 0) continue; // padding (text documents have no other -1 labels)
       ids[n++] = data.tokens[r * L + j]!;
     }
   }

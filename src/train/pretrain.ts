@@ -25,13 +25,14 @@ import { loadWasmKernels, type Kernels } from "../kernels/index.js";
 import { Tape } from "../tensor/tape.js";
 import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { trainTokenizerFiles, type TrainFilesSummary } from "../tokenizer/train-files.js";
+import { writeBytesAtomic } from "../util/atomic-file.js";
 import { checkOutputPath } from "../util/output-path.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { llamaConfigOf, totalSteps, trajectoryKey, type Dataset, type PretrainConfig } from "./config.js";
 import { BatchIterator, type BatchIteratorState } from "./data/batches.js";
 import { loadTrainingData, type DataSummary } from "./data/dataset.js";
 import { listDataFiles } from "./data/list-files.js";
-import { evaluateHeldOut, tokenBytesTable, type HeldOutEval } from "./evaluate.js";
+import { evaluateHeldOut, heldOutText, tokenBytesTable, type HeldOutEval } from "./evaluate.js";
 import { LlamaTrainable } from "./llama.js";
 import { llamaToGguf } from "./llama-gguf.js";
 import { runTrainLoop, type LoopProgress, type TrainLoopHooks } from "./loop.js";
@@ -58,6 +59,8 @@ export interface PretrainOptions {
   logPath?: string;
   chartPath?: string;
   tokenizerOut?: string;
+  /** Write the held-out text (UTF-8, exactly what bits per byte counts; evaluate.ts heldOutText) here. */
+  heldOutTextOut?: string;
   /** Worker threads of the kernels (default: the machine's parallelism). */
   threads?: number;
   /** Kernels to use (tests); default loadWasmKernels({threads}), closed at the end. */
@@ -223,6 +226,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
       `${s.targetTokens.train} / ${s.targetTokens.heldOut} tokens, ${data.train.bytes} / ${data.heldOut?.bytes ?? 0} bytes` +
       (s.recordsSkipped ? `, ${s.recordsSkipped} records skipped` : ""));
 
+    if (o.heldOutTextOut !== undefined) {
+      if (!data.heldOut) throw new GlassboxError("TRAIN_BAD_CONFIG", "a held-out text was asked for, but training.held_out is 0");
+      await writeBytesAtomic(o.heldOutTextOut, heldOutText(data.heldOut, tok));
+    }
     const model = new LlamaTrainable(llamaConfigOf(c, tok.vocabSize), k, { seed: t.seed });
     const opt = new AdamW(model.params, { lr: t.lr, beta1: t.beta1, beta2: t.beta2, eps: t.eps, weightDecay: t.weight_decay });
     const batches = ck
