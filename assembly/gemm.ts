@@ -1,5 +1,5 @@
 // f32 GEMM with B packed in 8-column panels and a 4x8 register tile (8 f32x4 accumulators).
-import { madd, split_start } from "./common";
+import { halves_to_f32x4, madd, split_start } from "./common";
 
 const KC: i32 = 256;
 /** Rows per L2 block of packed A (MC x KC f32 = 128 KiB). */
@@ -172,6 +172,57 @@ export function gemm_packed(a: usize, bp: usize, c: usize, M: i32, N: i32, K: i3
         for (let i = i0; i < i1; i += 4) {
           tile4x8(a + ((<usize>i * <usize>K) << 2), bpp, cp + ((<usize>i * N) << 2), N, k0, k1, load_c, ncol, min(4, M - i));
         }
+      }
+    }
+  }
+}
+
+/**
+ * Packs rows [n0, n0 + 8) of a weight W [N][K] row-major (f32, or f16 when `f16` != 0; rows past
+ * N are zero) into one panel dst[k][8] f32 (pack_bt's layout for a single panel).
+ */
+function pack_panel_w(w: usize, N: i32, K: i32, f16: i32, n0: i32, dst: usize): void {
+  for (let c = 0; c < 8; c++) {
+    const n = n0 + c;
+    if (n >= N) {
+      for (let k = 0; k < K; k++) store<f32>(dst + ((<usize>k * 8 + c) << 2), 0);
+      continue;
+    }
+    if (f16 != 0) {
+      const src = w + ((<usize>n * <usize>K) << 1);
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const v = halves_to_f32x4(v128.load16x4_u(src + (<usize>k << 1)));
+        const o = dst + ((<usize>k * 8 + c) << 2);
+        store<f32>(o, f32x4.extract_lane(v, 0)); store<f32>(o, f32x4.extract_lane(v, 1), 32);
+        store<f32>(o, f32x4.extract_lane(v, 2), 64); store<f32>(o, f32x4.extract_lane(v, 3), 96);
+      }
+      for (; k < K; k++) store<f32>(dst + ((<usize>k * 8 + c) << 2), f32x4.extract_lane(halves_to_f32x4(i32x4.splat(<i32>load<u16>(src + (<usize>k << 1)))), 0));
+    } else {
+      const src = w + ((<usize>n * <usize>K) << 2);
+      for (let k = 0; k < K; k++) store<f32>(dst + ((<usize>k * 8 + c) << 2), load<f32>(src + (<usize>k << 2)));
+    }
+  }
+}
+
+/**
+ * C [M][N] = A x W^T for a weight W [N][K] row-major in f32 (f16 != 0: IEEE halves), as ggml
+ * stores it, without a packed copy of W: thread ith packs each of its 8-row panels into its
+ * scratch (K*32 bytes at scratch + ith*scratchStride) and runs the 4x8 tiles of gemm_packed over
+ * all M rows of A (packed by pack_a). Each C element is summed over k in order.
+ */
+export function gemm_wt(a: usize, w: usize, c: usize, M: i32, N: i32, K: i32, f16: i32, scratch: usize, scratchStride: i32, ith: i32, nth: i32): void {
+  const np = (N + 7) >> 3;
+  const p0 = split_start(np, ith, nth, 1), p1 = split_start(np, ith + 1, nth, 1);
+  const bp = scratch + <usize>ith * <usize>scratchStride;
+  for (let p = p0; p < p1; p++) {
+    pack_panel_w(w, N, K, f16, p * 8, bp);
+    const ncol = min(8, N - p * 8);
+    const cp = c + (<usize>(p * 8) << 2);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const k1 = min(k0 + KC, K);
+      for (let i = 0; i < M; i += 4) {
+        tile4x8(a + ((<usize>i * <usize>K) << 2), bp, cp + ((<usize>i * N) << 2), N, k0, k1, k0 > 0, ncol, min(4, M - i));
       }
     }
   }

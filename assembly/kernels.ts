@@ -1,7 +1,7 @@
 // WebAssembly SIMD128 kernels (AssemblyScript). Pointers are byte offsets into the imported
 // shared memory. Parallel kernels take (ith, nth) last and compute thread ith's share.
 // The relaxed-SIMD build (relaxed.ts) re-exports this file compiled with relaxed_madd.
-export { pack_a, pack_b, pack_bt, gemm_packed } from "./gemm";
+export { pack_a, pack_b, pack_bt, gemm_packed, gemm_wt } from "./gemm";
 export { quantize_q8_0, quantize_q8_k, round_f16 } from "./act";
 export { matmul_q } from "./quant";
 export { qgemm, qgemm_scratch_bytes } from "./qgemm";

@@ -271,12 +271,32 @@ import { half_to_f32, halves_to_f32x4, hsum_i32, madd, rdot_i16, reduce4_i32, sp
   return s;
 }
 
+/** Dot of an f32 weight row with an f32 activation row: four f32x4 partial sums, then lanes. */
+// @ts-ignore: decorator
+@inline function dot_f32_row(w: usize, x: usize, n: i32): f32 {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    a0 = madd(v128.load(w + o), v128.load(x + o), a0);
+    a1 = madd(v128.load(w + o, 16), v128.load(x + o, 16), a1);
+    a2 = madd(v128.load(w + o, 32), v128.load(x + o, 32), a2);
+    a3 = madd(v128.load(w + o, 48), v128.load(x + o, 48), a3);
+  }
+  for (; i + 4 <= n; i += 4) a0 = madd(v128.load(w + (<usize>i << 2)), v128.load(x + (<usize>i << 2)), a0);
+  const v = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+  let s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  for (; i < n; i++) s += load<f32>(w + (<usize>i << 2)) * load<f32>(x + (<usize>i << 2));
+  return s;
+}
+
 // ----- mat-muls: out [nTok][nOut] = act x W^T; thread ith of nth takes a range of weight rows -----
 
 const TB: i32 = 32; // tokens per tile: a weight row is reused for TB tokens while it is in L1
 
 /**
- * Quantized/F16 mat-mul. `kind`: 0 = Q8_0, 1 = Q4_0, 2 = Q4_K, 3 = Q6_K, 4 = F16 (act = f16-rounded f32 rows).
+ * Quantized/F16/F32 mat-mul. `kind`: 0 = Q8_0, 1 = Q4_0, 2 = Q4_K, 3 = Q6_K, 4 = F16 (act = f16-rounded
+ * f32 rows), 5 = F32 (act = the f32 rows).
  * w: nOut rows of rowBytes; act: nTok rows `stride` bytes apart (layouts above); out: [nTok][nOut] f32.
  */
 export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, ith: i32, nth: i32): void {
@@ -299,7 +319,8 @@ export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, 
         else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true, o);
         else if (kind == 2) v = dot_q4_k_row(wr, a, n >> 8, n, o);
         else if (kind == 3) v = dot_q6_k_row(wr, a, n >> 8, n, o);
-        else v = dot_f16_row(wr, a, n);
+        else if (kind == 4) v = dot_f16_row(wr, a, n);
+        else v = dot_f32_row(wr, a, n);
         store<f32>(out + ((<usize>t * <usize>nOut + <usize>r) << 2), v);
       }
     }

@@ -2,7 +2,8 @@
  * Engine benchmark: our WebAssembly engine against llama.cpp, side by side on the same files.
  *
  *   node dist/bench/engine/run.js [--types f32,f16,q8_0,q4_0] [--threads 1,2] [--pp 512]
- *     [--tg 128] [--reps 3] [--llama-bench PATH] [--no-nlc] [--dir .tmp/bench-engine] [--json out.json]
+ *     [--tg 128] [--reps 3] [--llama-bench PATH] [--llama-bench-preload noamx.so] [--no-nlc]
+ *     [--dir .tmp/bench-engine] [--json out.json]
  *
  * Model: bench/engine/model.ts (PEER-BENCH.md's 110 M llama, seeded random weights, tied
  * output), written once under --dir (git-ignored .tmp/) and quantized by our quantizer.
@@ -34,6 +35,8 @@ const tg = Number(arg("tg", "128"));
 const reps = Number(arg("reps", "3"));
 const dir = arg("dir", ".tmp/bench-engine");
 const llamaBench = arg("llama-bench", process.env.LLAMA_BENCH ?? "");
+/** LD_PRELOAD for llama-bench only (bench/engine/noamx.c: keeps ggml off AMX where AMX faults). */
+const llamaPreload = arg("llama-bench-preload", process.env.LLAMA_BENCH_PRELOAD ?? "");
 const useLb = llamaBench !== "" && existsSync(llamaBench);
 const useNlc = !process.argv.includes("--no-nlc");
 const jsonOut = arg("json", "");
@@ -65,7 +68,15 @@ function runLlamaBench(file: string): Map<number, Result> {
   const args = ["-m", file, "-t", threadList.join(","), "-r", String(reps), "-o", "json"];
   if (pp > 0) args.push("-p", String(pp)); else args.push("-p", "0");
   if (tg > 0) args.push("-n", String(tg)); else args.push("-n", "0");
-  const txt = execFileSync(llamaBench, args, { encoding: "utf8", timeout: 30 * 60 * 1000, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 24 });
+  const env = llamaPreload ? { ...process.env, LD_PRELOAD: llamaPreload } : process.env;
+  let txt: string;
+  try {
+    txt = execFileSync(llamaBench, args, { encoding: "utf8", env, timeout: 30 * 60 * 1000, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 24 });
+  } catch (e) {
+    const sig = (e as { signal?: string }).signal;
+    console.error(`  llama-bench failed${sig ? ` (${sig})` : ""}${sig === "SIGILL" && !llamaPreload ? ": on a VM that advertises AMX but faults on it, pass --llama-bench-preload with bench/engine/noamx.c built" : ""}`);
+    return out;
+  }
   const rows = JSON.parse(txt) as { n_prompt: number; n_gen: number; n_threads: number; samples_ts: number[]; avg_ts: number }[];
   for (const r of rows) {
     const o = out.get(r.n_threads) ?? { ppTs: null, tgTs: null };
@@ -81,7 +92,7 @@ const f = (x: number | null | undefined, d = 1): string => (x == null ? "-" : x.
 const ratio = (a: number | null | undefined, b: number | null | undefined): string => (a == null || b == null ? "-" : (a / b).toFixed(2));
 
 console.log(`Engine benchmark: llama ${SHAPE.nEmbd}x${SHAPE.nLayer} (n_head ${SHAPE.nHead}, n_ff ${SHAPE.nFf}, vocab ${SHAPE.nVocab}, tied output), pp${pp} / tg${tg}, best of ${reps}`);
-console.log(`peers: ${useLb ? `llama-bench (${llamaBench})` : "llama-bench: not found (pass --llama-bench PATH or LLAMA_BENCH)"}; ${useNlc ? "node-llama-cpp 3.21.1" : "node-llama-cpp: off"}`);
+console.log(`peers: ${useLb ? `llama-bench (${llamaBench}${llamaPreload ? `, LD_PRELOAD ${llamaPreload}` : ""})` : "llama-bench: not found (pass --llama-bench PATH or LLAMA_BENCH)"}; ${useNlc ? "node-llama-cpp 3.21.1 (its own prebuilt ggml-cpu variant for this CPU)" : "node-llama-cpp: off"}`);
 const files = await ensureModels(dir, types);
 const bw = lastJson<Record<string, number>>(node("bandwidth.js", ["--threads", threadList.join(","), "--reps", "5"]));
 console.log(`streaming-read bandwidth (wasm, 1 GiB, best of 5): ${threadList.map((t) => `${t} thr ${bw[String(t)]!.toFixed(1)} GB/s`).join(", ")}`);

@@ -32,9 +32,8 @@ export class WeightLoader {
 
   /**
    * A 2-D weight `name` with ggml shape ne = [nIn, nOut] (nOut rows of nIn), in its stored type,
-   * made ready for matmul now (`kernels.prepare`). Quantized and F16 bytes are copied once into
-   * `kernels.alloc` memory (so the WebAssembly kernels use them in place); F32 weights stay in a
-   * plain buffer (the WebAssembly kernels keep a GEMM-packed copy).
+   * made ready for matmul now (`kernels.prepare`). The bytes are copied once into `kernels.alloc`
+   * memory, so the WebAssembly kernels use them in place (one copy of the model in memory).
    * @throws MODEL_MISSING_TENSOR (unless optional), MODEL_BAD_TENSOR for a wrong shape,
    *   KERNEL_UNSUPPORTED_TYPE for a type the kernels cannot multiply.
    */
@@ -58,12 +57,9 @@ export class WeightLoader {
     if (!t) return undefined;
     this.checkShape(t, [nIn, nOut]);
     const bytes = this.gguf.tensorBytes(t);
-    let data = bytes;
-    if (t.type !== GgmlType.F32) {
-      const buf = this.kernels.alloc(Math.ceil(bytes.byteLength / 4));
-      data = new Uint8Array(buf.buffer, buf.byteOffset, bytes.byteLength);
-      data.set(bytes);
-    }
+    const buf = this.kernels.alloc(Math.ceil(bytes.byteLength / 4));
+    const data = new Uint8Array(buf.buffer, buf.byteOffset, bytes.byteLength);
+    data.set(bytes);
     try {
       const w = weightMatrix(t.type, [nIn, nOut], data);
       nameWeight(w, name); // lets LoRA adapters find it (lora-kernels.ts)

@@ -12,6 +12,8 @@ export const ARENA_BASE = 65536;
 export class Arena {
   /** Next free byte. */
   private top = ARENA_BASE;
+  /** End of the highest range ever handed out: memory above it is still as grow() made it (zero). */
+  private touched = ARENA_BASE;
   private readonly buffers = new Set<ArrayBufferLike>();
 
   constructor(readonly memory: WebAssembly.Memory) {
@@ -32,6 +34,7 @@ export class Arena {
     const end = p + bytes;
     this.ensure(end);
     this.top = end;
+    if (end > this.touched) this.touched = end;
     return p;
   }
 
@@ -48,16 +51,27 @@ export class Arena {
     this.buffers.add(this.memory.buffer);
   }
 
-  /** A zero-filled Float32Array of n elements in the memory (scratch space is reused, so it is cleared). */
+  /**
+   * A zero-filled Float32Array of n elements in the memory. Only the part that overlaps memory
+   * handed out before (released scratch) is cleared: fresh memory is zero already, and leaving it
+   * untouched keeps its pages out of the resident set until they are used (a KV cache costs RSS
+   * only for the positions written).
+   */
   f32(n: number): Float32Array {
+    const dirty = this.touched;
     const p = this.alloc(n * 4); // before reading .buffer: alloc may grow the memory
-    return new Float32Array(this.memory.buffer, p, n).fill(0);
+    const a = new Float32Array(this.memory.buffer, p, n);
+    if (p < dirty) a.fill(0, 0, Math.min(n, Math.ceil((dirty - p) / 4)));
+    return a;
   }
 
-  /** A zero-filled Uint8Array of n bytes in the memory. */
+  /** A zero-filled Uint8Array of n bytes in the memory (cleared like {@link f32}). */
   u8(n: number): Uint8Array {
+    const dirty = this.touched;
     const p = this.alloc(n);
-    return new Uint8Array(this.memory.buffer, p, n).fill(0);
+    const a = new Uint8Array(this.memory.buffer, p, n);
+    if (p < dirty) a.fill(0, 0, Math.min(n, dirty - p));
+    return a;
   }
 
   /** The current top, to pass to {@link release} later (scratch allocations). */

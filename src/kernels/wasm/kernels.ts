@@ -28,19 +28,21 @@ export interface WasmKernelOptions {
   relaxed?: boolean | "auto";
 }
 
-const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "qgemm", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row"] as const;
+const NAMES = ["gemm_packed", "gemm_wt", "quantize_q8_0", "quantize_q8_k", "matmul_q", "qgemm", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row"] as const;
 type KernelName = (typeof NAMES)[number];
 type Fn = (...a: number[]) => number;
 
 /** Tokens from which Q8_0/Q4_0 mat-muls use the integer GEMM (qgemm) instead of row dots. */
 const QGEMM_MIN_TOKENS = 4;
+/** Tokens from which F32/F16 mat-muls use the f32 GEMM (gemm_wt) instead of row dots. */
+const GEMM_MIN_TOKENS = 4;
 
 /** Multiply-accumulates (or elements) below which a kernel runs on the calling thread alone. */
 const PAR_MIN_WORK = 1 << 15;
 
 interface Prepared {
   readonly ptr: number;
-  /** matmul_q kind (0 Q8_0, 1 Q4_0, 2 Q4_K, 3 Q6_K, 4 F16) or -1 for packed F32. */
+  /** matmul_q kind: 0 Q8_0, 1 Q4_0, 2 Q4_K, 3 Q6_K, 4 F16, 5 F32. */
   readonly kind: number;
 }
 
@@ -155,26 +157,13 @@ export class WasmKernels implements Kernels {
     const have = this.weights.get(w);
     if (have) return have;
     let p: Prepared;
-    const kinds: Record<number, number> = { [GgmlType.Q8_0]: 0, [GgmlType.Q4_0]: 1, [GgmlType.Q4_K]: 2, [GgmlType.Q6_K]: 3, [GgmlType.F16]: 4 };
-    if (w.type === GgmlType.F32) {
-      const m = this.arena.mark();
-      const src = this.arena.alloc(w.data.byteLength, 16);
-      new Uint8Array(this.memory.buffer, src, w.data.byteLength).set(w.data);
-      const packedBytes = Math.ceil(w.nOut / 8) * w.nIn * 32;
-      // pack into a fresh region placed after the source, then move it down over the source
-      const dst = this.arena.alloc(packedBytes, 64);
-      this.ex.pack_bt(src, w.nOut, w.nIn, dst);
-      this.arena.release(m);
-      const final = this.arena.alloc(packedBytes, 64);
-      new Uint8Array(this.memory.buffer).copyWithin(final, dst, dst + packedBytes);
-      p = { ptr: final, kind: -1 };
-    } else {
-      const kind = kinds[w.type];
-      if (kind === undefined) throw new GlassboxError("KERNEL_UNSUPPORTED_TYPE", `matmul does not support ggml type ${w.type}`);
-      const ptr = this.arena.owns(w.data) ? w.data.byteOffset : this.arena.alloc(w.data.byteLength, 64);
-      if (!this.arena.owns(w.data)) new Uint8Array(this.memory.buffer, ptr, w.data.byteLength).set(w.data);
-      p = { ptr, kind };
-    }
+    const kinds: Record<number, number> = { [GgmlType.Q8_0]: 0, [GgmlType.Q4_0]: 1, [GgmlType.Q4_K]: 2, [GgmlType.Q6_K]: 3, [GgmlType.F16]: 4, [GgmlType.F32]: 5 };
+    const kind = kinds[w.type];
+    if (kind === undefined) throw new GlassboxError("KERNEL_UNSUPPORTED_TYPE", `matmul does not support ggml type ${w.type}`);
+    // the ggml bytes are used as they are (one copy; F32/F16 GEMMs pack panels on the fly)
+    const ptr = this.arena.owns(w.data) ? w.data.byteOffset : this.arena.alloc(w.data.byteLength, 64);
+    if (!this.arena.owns(w.data)) new Uint8Array(this.memory.buffer, ptr, w.data.byteLength).set(w.data);
+    p = { ptr, kind };
     this.weights.set(w, p);
     return p;
   }
@@ -189,12 +178,23 @@ export class WasmKernels implements Kernels {
     this.op(() => {
       const xp = this.inp(x, nTokens * n);
       const op = this.outp(out, nTokens * w.nOut);
-      if (pw.kind === -1) {
-        this.par("gemm_packed", [this.packA(xp, nTokens, n), pw.ptr, op, nTokens, w.nOut, n, 0], work);
+      let act: number, stride: number;
+      if (pw.kind >= 4 && nTokens >= GEMM_MIN_TOKENS) {
+        // f32 GEMM, weight panels packed (F16: widened) on the fly per thread (assembly/gemm.ts gemm_wt)
+        let a = xp;
+        if (pw.kind === 4) {
+          a = this.arena.alloc(nTokens * n * 4, 16);
+          this.ex.round_f16(xp, a, nTokens * n);
+        }
+        const sb = n * 32;
+        const scratch = this.arena.alloc(sb * this.threads, 64);
+        this.par("gemm_wt", [this.packA(a, nTokens, n), pw.ptr, op, nTokens, w.nOut, n, pw.kind === 4 ? 1 : 0, scratch, sb], work);
         return;
       }
-      let act: number, stride: number;
-      if (pw.kind === 4) {
+      if (pw.kind === 5) {
+        stride = n * 4;
+        act = xp;
+      } else if (pw.kind === 4) {
         stride = n * 4;
         act = this.arena.alloc(nTokens * stride, 16);
         this.ex.round_f16(xp, act, nTokens * n);
