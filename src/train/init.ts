@@ -4,17 +4,7 @@
  * weights on every platform (only integer ops and IEEE double math).
  */
 
-/** A uniform [0, 1) generator from a 32-bit seed (mulberry32 by Tommy Ettinger). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from "../util/mulberry32.js";
 
 /** Fills `out` with N(0, std²) samples from `uniform` (Box–Muller, two samples per pair of draws). */
 export function fillNormal(out: Float32Array, std: number, uniform: () => number): void {

@@ -9,18 +9,9 @@ import {
   GgmlType, GgufFile, GgufValueType, ggufArray, ggufToWrite, kv, serializeGguf, type GgufByteSource,
 } from "../../src/formats/gguf/index.js";
 import { readVector } from "../helpers/vectors.js";
+import { mulberry32 } from "../../src/util/mulberry32.js";
 
-/** mulberry32: a small seeded PRNG (public domain), uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng: (seed: number) => () => number = mulberry32;
 
 function synthetic(): Uint8Array {
   return serializeGguf({

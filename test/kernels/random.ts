@@ -1,16 +1,8 @@
 // Seeded random numbers for the kernel tests (mulberry32 + Box-Muller): deterministic shapes and data.
+import { mulberry32 } from "../../src/util/mulberry32.js";
 
-/** A seeded uniform [0,1) generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0,1) generator (mulberry32). */
+export const rng: (seed: number) => () => number = mulberry32;
 
 /** n standard normal f32 values times `std`. */
 export function randn(r: () => number, n: number, std = 1): Float32Array {

@@ -21,18 +21,10 @@
 import type { Kernels } from "../../src/kernels/api.js";
 import { Tape } from "../../src/tensor/tape.js";
 import { Tensor } from "../../src/tensor/tensor.js";
+import { mulberry32 } from "../../src/util/mulberry32.js";
 
-/** Deterministic uniform [0,1) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0,1) generator (mulberry32). */
+export const rng: (seed: number) => () => number = mulberry32;
 
 /** A parameter-like tensor (requiresGrad, own zeroed grad) filled with uniform values in [lo, hi). */
 export function randTensor(shape: number[], r: () => number, lo = -1, hi = 1, name?: string): Tensor {

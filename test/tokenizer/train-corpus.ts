@@ -1,5 +1,6 @@
 // A deterministic, generated training corpus for the tokenizer-trainer tests: Zipf-like English-ish
 // words with punctuation, numbers, contractions, accented and CJK words, emoji and odd whitespace.
+import { mulberry32 } from "../../src/util/mulberry32.js";
 
 const WORDS = (
   "the of and to a in that is was he for it with as his on be at by i this had not are but from or have an they " +
@@ -12,17 +13,8 @@ const WORDS = (
 ).split(" ");
 const RARE = ["café", "naïve", "Größe", "東京", "Ελλάδα", "😀", "🚢", "año", "ünïcödé", "Zürich"];
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0,1) generator (mulberry32). */
+export const rng: (seed: number) => () => number = mulberry32;
 
 /** About `chars` characters of text from `seed`. */
 export function generateCorpus(chars: number, seed = 1): string {
