@@ -2,7 +2,7 @@
 // Q8_0 for Q8_0/Q4_0 weights, Q8_K for K-quants, f16 rounding for F16 weights. The quantized
 // values are the reference's (src/kernels/ref/quantize-act.ts) bit for bit; only the memory
 // layout is ours, chosen for the dot-product kernels that read it.
-import { f32_to_half, half_to_f32, hsum_i32, split_start } from "./common";
+import { chunk_first, chunk_next, f32_to_half, half_to_f32, hsum_i32 } from "./common";
 
 // ---------------------------------------------------------------------------------------------
 // Q8_0 activation rows, `stride` bytes apart: i16 qs[nbq*32] | f32 d[nbq] | i32 sum[nbq]
@@ -44,13 +44,12 @@ import { f32_to_half, half_to_f32, hsum_i32, split_start } from "./common";
 /**
  * Quantizes nTok rows of x ([nTok][n] f32, n a multiple of 32) to Q8_0 (ref quantizeRowQ8_0:
  * d = fp16(amax/127), q = round(x*127/amax), ties away from zero) at dst + t*stride in `layout`
- * (see above). Threads split tokens.
+ * (see above). Threads claim tokens.
  */
 export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, layout: i32, ith: i32, nth: i32): void {
   const nb = n >> 5;
   const nbq = q8_0_act_blocks(n, layout);
-  const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
-  for (let t = t0; t < t1; t++) {
+  for (let t = chunk_first(nth); t < nTok; t = chunk_next(t, nth)) {
     const xr = x + ((<usize>t * <usize>n) << 2);
     const qs = dst + <usize>t * <usize>stride;
     const dp = qs + (<usize>nbq << (layout >= 3 ? 5 : 6));
@@ -130,11 +129,10 @@ export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i
 // i32 bsums[n/16]; within each 16 elements the even ones come first, then the odd ones (as in
 // Q8_0 layout 0), the order in which the K-quant kernels take weights out of 16-bit lanes.
 
-/** Quantizes nTok rows of x to Q8_K (ggml quantize_row_q8_K_ref) at dst + t*stride. Threads split tokens. */
+/** Quantizes nTok rows of x to Q8_K (ggml quantize_row_q8_K_ref) at dst + t*stride. Threads claim tokens. */
 export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, ith: i32, nth: i32): void {
   const nb = n >> 8;
-  const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
-  for (let t = t0; t < t1; t++) {
+  for (let t = chunk_first(nth); t < nTok; t = chunk_next(t, nth)) {
     const xr = x + ((<usize>t * <usize>n) << 2);
     const qs = dst + <usize>t * <usize>stride;
     const dp = qs + (<usize>n << 1);

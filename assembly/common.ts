@@ -91,14 +91,31 @@ export function f32_to_half(x: f32): u32 {
   return i32x4.add(v128.shuffle<i32>(ab, cd, 0, 1, 4, 5), v128.shuffle<i32>(ab, cd, 2, 3, 6, 7));
 }
 
-/** The row range [r0, r1) of thread ith of nth over n rows, in multiples of `align`. */
-// @ts-ignore: decorator
-@inline export function split_start(n: i32, ith: i32, nth: i32, align: i32): i32 {
-  const units = (n + align - 1) / align;
-  const per = (units + nth - 1) / nth;
-  const s = per * ith * align;
-  return s < n ? s : n;
+// ----- work sharing -----
+// A parallel kernel's work is cut into chunks that the threads of a job claim from a shared
+// counter (src/kernels/pool.ts resets it before each job), so a thread the OS does not run right
+// away holds nobody up: the others take its chunks. With nth == 1 a kernel walks all chunks itself.
+
+/** Address of the job's chunk counter (i32 in the pool's control block), per instance. */
+let chunkCounter: usize = 0;
+
+/** Sets where this instance's chunk counter lives (called once per instance by the loader/worker). */
+export function set_chunk_counter(p: usize): void {
+  chunkCounter = p;
 }
+
+/** The first chunk this thread works on. */
+// @ts-ignore: decorator
+@inline export function chunk_first(nth: i32): i32 {
+  return nth == 1 ? 0 : atomic.add<i32>(chunkCounter, 1);
+}
+
+/** The chunk after `c` for this thread. */
+// @ts-ignore: decorator
+@inline export function chunk_next(c: i32, nth: i32): i32 {
+  return nth == 1 ? c + 1 : atomic.add<i32>(chunkCounter, 1);
+}
+
 
 /**
  * e^x per lane in f32 (Cephes expf: x = n·ln2 + r with ln2 split in two, degree-6 polynomial in

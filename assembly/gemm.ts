@@ -1,5 +1,5 @@
 // f32 GEMM with B packed in 8-column panels and a 4x8 register tile (8 f32x4 accumulators).
-import { halves_to_f32x4, madd, split_start } from "./common";
+import { chunk_first, chunk_next, halves_to_f32x4, madd } from "./common";
 
 const KC: i32 = 256;
 /** Rows per L2 block of packed A (MC x KC f32 = 128 KiB). */
@@ -146,31 +146,35 @@ export function pack_a(a: usize, M: i32, K: i32, dst: usize): void {
 /**
  * C [M][N] (row-major, ldc = N) = A x B (+ C when accumulate != 0). `a` is A packed by pack_a
  * when M > 1, or the plain row when M == 1 (mat-vec); `bp` is B packed by pack_b/pack_bt.
- * Thread ith of nth computes its share of the 8-column panels. K is blocked by 256 so the panel
+ * Threads claim chunks of 8-column panels. K is blocked by 256 so the panel
  * slice (8 KiB) stays in L1 while all row tiles pass over it.
  */
 export function gemm_packed(a: usize, bp: usize, c: usize, M: i32, N: i32, K: i32, accumulate: i32, ith: i32, nth: i32): void {
   const np = (N + 7) >> 3;
-  const p0 = split_start(np, ith, nth, 1), p1 = split_start(np, ith + 1, nth, 1);
-  if (K == 0) {
-    if (accumulate == 0) for (let i = 0; i < M; i++) for (let n = p0 * 8; n < min(p1 * 8, N); n++) store<f32>(c + ((<usize>i * N + n) << 2), 0);
-    return;
-  }
-  for (let k0 = 0; k0 < K; k0 += KC) {
-    const k1 = min(k0 + KC, K);
-    const load_c = accumulate != 0 || k0 > 0;
-    if (M == 1) {
-      for (let p = p0; p < p1; p++) tile1x8(a, 4, bp + ((<usize>p * <usize>K) << 5), c + (<usize>(p * 8) << 2), k0, k1, load_c, min(8, N - p * 8));
+  // chunks of PC panels (all of K and M for each)
+  const PC = 4;
+  for (let ch = chunk_first(nth); ch * PC < np; ch = chunk_next(ch, nth)) {
+    const p0 = ch * PC, p1 = min(p0 + PC, np);
+    if (K == 0) {
+      if (accumulate == 0) for (let i = 0; i < M; i++) for (let n = p0 * 8; n < min(p1 * 8, N); n++) store<f32>(c + ((<usize>i * N + n) << 2), 0);
       continue;
     }
-    for (let i0 = 0; i0 < M; i0 += MC) {
-      const i1 = min(i0 + MC, M);
-      for (let p = p0; p < p1; p++) {
-        const bpp = bp + ((<usize>p * <usize>K) << 5);
-        const ncol = min(8, N - p * 8);
-        const cp = c + (<usize>(p * 8) << 2);
-        for (let i = i0; i < i1; i += 4) {
-          tile4x8(a + ((<usize>i * <usize>K) << 2), bpp, cp + ((<usize>i * N) << 2), N, k0, k1, load_c, ncol, min(4, M - i));
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const k1 = min(k0 + KC, K);
+      const load_c = accumulate != 0 || k0 > 0;
+      if (M == 1) {
+        for (let p = p0; p < p1; p++) tile1x8(a, 4, bp + ((<usize>p * <usize>K) << 5), c + (<usize>(p * 8) << 2), k0, k1, load_c, min(8, N - p * 8));
+        continue;
+      }
+      for (let i0 = 0; i0 < M; i0 += MC) {
+        const i1 = min(i0 + MC, M);
+        for (let p = p0; p < p1; p++) {
+          const bpp = bp + ((<usize>p * <usize>K) << 5);
+          const ncol = min(8, N - p * 8);
+          const cp = c + (<usize>(p * 8) << 2);
+          for (let i = i0; i < i1; i += 4) {
+            tile4x8(a + ((<usize>i * <usize>K) << 2), bpp, cp + ((<usize>i * N) << 2), N, k0, k1, load_c, ncol, min(4, M - i));
+          }
         }
       }
     }
@@ -207,15 +211,14 @@ function pack_panel_w(w: usize, N: i32, K: i32, f16: i32, n0: i32, dst: usize): 
 
 /**
  * C [M][N] = A x W^T for a weight W [N][K] row-major in f32 (f16 != 0: IEEE halves), as ggml
- * stores it, without a packed copy of W: thread ith packs each of its 8-row panels into its
+ * stores it, without a packed copy of W: a thread packs each 8-row panel it claims into its
  * scratch (K*32 bytes at scratch + ith*scratchStride) and runs the 4x8 tiles of gemm_packed over
  * all M rows of A (packed by pack_a). Each C element is summed over k in order.
  */
 export function gemm_wt(a: usize, w: usize, c: usize, M: i32, N: i32, K: i32, f16: i32, scratch: usize, scratchStride: i32, ith: i32, nth: i32): void {
   const np = (N + 7) >> 3;
-  const p0 = split_start(np, ith, nth, 1), p1 = split_start(np, ith + 1, nth, 1);
   const bp = scratch + <usize>ith * <usize>scratchStride;
-  for (let p = p0; p < p1; p++) {
+  for (let p = chunk_first(nth); p < np; p = chunk_next(p, nth)) {
     pack_panel_w(w, N, K, f16, p * 8, bp);
     const ncol = min(8, N - p * 8);
     const cp = c + (<usize>(p * 8) << 2);

@@ -1,12 +1,13 @@
 // WebAssembly SIMD128 kernels (AssemblyScript). Pointers are byte offsets into the imported
-// shared memory. Parallel kernels take (ith, nth) last and compute thread ith's share.
+// shared memory. Parallel kernels take (ith, nth) last: their work comes in chunks that the nth
+// threads of a job claim from a shared counter (common.ts), ith picks per-thread scratch.
 // The relaxed-SIMD build (relaxed.ts) re-exports this file compiled with relaxed_madd.
 export { pack_a, pack_b, pack_bt, gemm_packed, gemm_wt } from "./gemm";
 export { quantize_q8_0, quantize_q8_k, round_f16 } from "./act";
 export { matmul_q } from "./quant";
 export { qgemm, qgemm_scratch_bytes } from "./qgemm";
 export { rms_norm, layer_norm, softmax, rope, attention, silu, swiglu, gelu, binary, scale, binary_row } from "./ops";
-export { f32_to_half } from "./common";
+export { f32_to_half, set_chunk_counter } from "./common";
 export { stream_sum } from "./probe";
 
 /** 1 in the relaxed-SIMD build, 0 otherwise. */

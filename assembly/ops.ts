@@ -1,11 +1,10 @@
 // Row-wise and element-wise ops: RMSNorm, LayerNorm, softmax, RoPE, attention, SiLU, GELU,
-// add/mul/scale. Semantics: src/kernels/ref/*. Threads split rows (or elements, in multiples of 4).
-import { exp_f32x4, f32_to_half, half_to_f32, madd, split_start } from "./common";
+// add/mul/scale. Semantics: src/kernels/ref/*. Threads claim rows (or chunks of elements).
+import { chunk_first, chunk_next, exp_f32x4, f32_to_half, half_to_f32, madd } from "./common";
 
 /** RMSNorm rows [r0,r1) of x [nRows][n] into out; w = 0 for no weight. Σx² in f64 (as ggml). */
 export function rms_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w: usize, ith: i32, nth: i32): void {
-  const r0 = split_start(nRows, ith, nth, 1), r1 = split_start(nRows, ith + 1, nth, 1);
-  for (let r = r0; r < r1; r++) {
+  for (let r = chunk_first(nth); r < nRows; r = chunk_next(r, nth)) {
     const xr = x + ((<usize>r * <usize>n) << 2), yr = out + ((<usize>r * <usize>n) << 2);
     let sum: f64 = 0;
     for (let i = 0; i < n; i++) { const v = load<f32>(xr + (<usize>i << 2)); sum += <f64>(v * v); }
@@ -28,8 +27,7 @@ export function rms_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w: 
 
 /** LayerNorm rows of x [nRows][n] into out; w/b = 0 when absent. Sums in f64 (as ggml at the vectors' commit). */
 export function layer_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w: usize, b: usize, ith: i32, nth: i32): void {
-  const r0 = split_start(nRows, ith, nth, 1), r1 = split_start(nRows, ith + 1, nth, 1);
-  for (let r = r0; r < r1; r++) {
+  for (let r = chunk_first(nth); r < nRows; r = chunk_next(r, nth)) {
     const xr = x + ((<usize>r * <usize>n) << 2), yr = out + ((<usize>r * <usize>n) << 2);
     let sum: f64 = 0;
     for (let i = 0; i < n; i++) sum += <f64>load<f32>(xr + (<usize>i << 2));
@@ -87,8 +85,7 @@ export function layer_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w
 
 /** Row softmax of x [nRows][n] * scale into out (may alias). */
 export function softmax(x: usize, out: usize, nRows: i32, n: i32, scale: f32, ith: i32, nth: i32): void {
-  const r0 = split_start(nRows, ith, nth, 1), r1 = split_start(nRows, ith + 1, nth, 1);
-  for (let r = r0; r < r1; r++) {
+  for (let r = chunk_first(nth); r < nRows; r = chunk_next(r, nth)) {
     const xr = x + ((<usize>r * <usize>n) << 2), yr = out + ((<usize>r * <usize>n) << 2);
     let mx: f32 = -Infinity;
     for (let i = 0; i < n; i++) {
@@ -103,12 +100,11 @@ export function softmax(x: usize, out: usize, nRows: i32, n: i32, scale: f32, it
 
 /**
  * RoPE in place on x [nTok][nHead][headDim]; cs: [nTok][nRot] interleaved cos,sin per pair
- * (computed by ref ropeCache). neox != 0 rotates (i, i+nRot/2), else (2i, 2i+1). Threads split tokens.
+ * (computed by ref ropeCache). neox != 0 rotates (i, i+nRot/2), else (2i, 2i+1). Threads claim tokens.
  */
 export function rope(x: usize, nTok: i32, nHead: i32, headDim: i32, nRot: i32, neox: i32, cs: usize, ith: i32, nth: i32): void {
-  const t0 = split_start(nTok, ith, nth, 1), t1 = split_start(nTok, ith + 1, nth, 1);
   const half = nRot >> 1;
-  for (let t = t0; t < t1; t++) {
+  for (let t = chunk_first(nth); t < nTok; t = chunk_next(t, nth)) {
     const c = cs + ((<usize>t * <usize>nRot) << 2);
     for (let h = 0; h < nHead; h++) {
       const base = x + (((<usize>t * <usize>nHead + <usize>h) * <usize>headDim) << 2);
@@ -127,14 +123,13 @@ export function rope(x: usize, nTok: i32, nHead: i32, headDim: i32, nRot: i32, n
 /**
  * Causal attention (see ref attention.ts). q/out [nTok][nHead][hd], k/v [pos][nHeadKv][hd].
  * slopes: f32[nHead] ALiBi slopes or 0; scratch: f32[(pos0+nTok)] per thread (scratch + ith*scratchStride bytes).
- * Threads split heads.
+ * Threads claim heads.
  */
 export function attention(q: usize, k: usize, v: usize, out: usize, nTok: i32, nHead: i32, nHeadKv: i32, hd: i32, pos0: i32, scale: f32, slopes: usize, scratch: usize, scratchStride: i32, ith: i32, nth: i32): void {
-  const h0 = split_start(nHead, ith, nth, 1), h1 = split_start(nHead, ith + 1, nth, 1);
   const w = scratch + <usize>ith * <usize>scratchStride;
   const group = nHead / nHeadKv;
   const qStride = <usize>nHead * <usize>hd, kvStride = <usize>nHeadKv * <usize>hd;
-  for (let h = h0; h < h1; h++) {
+  for (let h = chunk_first(nth); h < nHead; h = chunk_next(h, nth)) {
     const g = h / group;
     const slope: f32 = slopes != 0 ? load<f32>(slopes + (<usize>h << 2)) : 0;
     for (let t = 0; t < nTok; t++) {
@@ -226,9 +221,16 @@ export function silu(x: usize, out: usize, n: i32, ith: i32, nth: i32): void {
   swiglu(x, 0, out, n, ith, nth);
 }
 
+/** Elements per chunk of the element-wise kernels (a multiple of 4). */
+const EW: i32 = 8192;
+
 /** SwiGLU: out[i] = silu(gate[i]) * up[i] (up = 0: plain SiLU). */
 export function swiglu(gate: usize, up: usize, out: usize, n: i32, ith: i32, nth: i32): void {
-  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
+  for (let c = chunk_first(nth); c * EW < n; c = chunk_next(c, nth)) swiglu_range(gate, up, out, c * EW, min(n, c * EW + EW));
+}
+
+// @ts-ignore: decorator
+@inline function swiglu_range(gate: usize, up: usize, out: usize, i0: i32, i1: i32): void {
   const one = f32x4.splat(1);
   let i = i0;
   for (; i + 4 <= i1; i += 4) {
@@ -249,8 +251,8 @@ export function swiglu(gate: usize, up: usize, out: usize, n: i32, ith: i32, nth
 
 /** GELU via ggml's fp16 table (u16[65536] at `table`, filled from JS). */
 export function gelu(x: usize, out: usize, n: i32, table: usize, ith: i32, nth: i32): void {
-  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
-  for (let i = i0; i < i1; i++) {
+  for (let c = chunk_first(nth); c * EW < n; c = chunk_next(c, nth)) {
+    for (let i = c * EW, i1 = min(n, c * EW + EW); i < i1; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(x + o);
     let y: f32;
@@ -258,12 +260,17 @@ export function gelu(x: usize, out: usize, n: i32, table: usize, ith: i32, nth: 
     else if (v >= 10) y = v;
     else y = half_to_f32(load<u16>(table + (<usize>f32_to_half(v) << 1)));
     store<f32>(out + o, y);
+    }
   }
 }
 
 /** Element-wise: op 0 add, 1 mul. out[i] = a[i] op b[i]. */
 export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, ith: i32, nth: i32): void {
-  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
+  for (let c = chunk_first(nth); c * EW < n; c = chunk_next(c, nth)) binary_range(op, a, b, out, c * EW, min(n, c * EW + EW));
+}
+
+// @ts-ignore: decorator
+@inline function binary_range(op: i32, a: usize, b: usize, out: usize, i0: i32, i1: i32): void {
   let i = i0;
   if (op == 0) {
     for (; i + 4 <= i1; i += 4) { const o = <usize>i << 2; v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o))); }
@@ -276,17 +283,20 @@ export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, ith: i32
 
 /** out[i] = a[i] * s. */
 export function scale(a: usize, s: f32, out: usize, n: i32, ith: i32, nth: i32): void {
-  const i0 = split_start(n, ith, nth, 4), i1 = split_start(n, ith + 1, nth, 4);
+  for (let c = chunk_first(nth); c * EW < n; c = chunk_next(c, nth)) scale_range(a, s, out, c * EW, min(n, c * EW + EW));
+}
+
+// @ts-ignore: decorator
+@inline function scale_range(a: usize, s: f32, out: usize, i0: i32, i1: i32): void {
   const sv = f32x4.splat(s);
   let i = i0;
   for (; i + 4 <= i1; i += 4) { const o = <usize>i << 2; v128.store(out + o, f32x4.mul(v128.load(a + o), sv)); }
   for (; i < i1; i++) { const o = <usize>i << 2; store<f32>(out + o, load<f32>(a + o) * s); }
 }
 
-/** Row broadcast: op 0 add, 1 mul. out[r][i] = x[r][i] op row[i], rows split across threads. */
+/** Row broadcast: op 0 add, 1 mul. out[r][i] = x[r][i] op row[i], rows claimed by threads. */
 export function binary_row(op: i32, x: usize, row: usize, out: usize, nRows: i32, n: i32, ith: i32, nth: i32): void {
-  const r0 = split_start(nRows, ith, nth, 1), r1 = split_start(nRows, ith + 1, nth, 1);
-  for (let r = r0; r < r1; r++) {
+  for (let r = chunk_first(nth); r < nRows; r = chunk_next(r, nth)) {
     const off = (<usize>r * <usize>n) << 2;
     binary(op, x + off, row, out + off, n, 0, 1);
   }

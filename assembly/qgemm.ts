@@ -7,7 +7,7 @@
 // interleaved order of act.ts layout 2, so that lane j of an i32x4.dot_i16x8_s belongs to block
 // j of a group of 4 blocks: a register tile of 4 rows x 2 tokens accumulates 8 i32x4 over the 16
 // steps of a group and then does its f32 step once per group, four blocks at a time.
-import { half_to_f32, rdot_i16, split_start } from "./common";
+import { chunk_first, chunk_next, half_to_f32, rdot_i16 } from "./common";
 import { q8_0_act_blocks } from "./act";
 
 /** Panel rows. */
@@ -224,7 +224,7 @@ function pack_panel_q4_r(w: usize, rowBytes: i32, nb: i32, nbq: i32, nOut: i32, 
  * out [nTok][nOut] = act x W^T for Q8_0 (kind 0) or Q4_0 (kind 1) weights `w` (nOut rows of
  * rowBytes, n elements each); act: nTok rows of Q8_0 activations in layout 2, `stride` bytes
  * apart. scratch: qgemm_scratch_bytes(n) bytes per thread, thread ith's at
- * scratch + ith * scratchStride. Threads split the weight rows in panels of 4.
+ * scratch + ith * scratchStride. Threads claim the weight rows in panels of 4.
  */
 export function qgemm(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, scratch: usize, scratchStride: i32, ith: i32, nth: i32): void {
   if (ASC_FEATURE_RELAXED_SIMD && kind == 1) {
@@ -235,12 +235,11 @@ export function qgemm(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act
   const nbq = q8_0_act_blocks(n, 2);
   const ng = nbq >> 2;
   const np = (nOut + NR - 1) / NR;
-  const p0 = split_start(np, ith, nth, 1), p1 = split_start(np, ith + 1, nth, 1);
   const pq = scratch + <usize>ith * <usize>scratchStride;
   const ps = pq + (<usize>ng << 10);
   const facc = ps + (<usize>(ng * NR) << 4);
   const dOff = <usize>nbq << 6;
-  for (let p = p0; p < p1; p++) {
+  for (let p = chunk_first(nth); p < np; p = chunk_next(p, nth)) {
     const r0 = p * NR;
     const nrow = min(NR, nOut - r0);
     pack_panel(kind == 1, w, rowBytes, nb, nbq, nOut, r0, pq, ps);
@@ -263,12 +262,11 @@ function qgemm_q4_r(w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stri
   const nbq = q8_0_act_blocks(n, 4);
   const ng = nbq >> 2;
   const np = (nOut + NR - 1) / NR;
-  const p0 = split_start(np, ith, nth, 1), p1 = split_start(np, ith + 1, nth, 1);
   const pq = scratch + <usize>ith * <usize>scratchStride;
   const ps = pq + (<usize>ng << 9);
   const facc = ps + (<usize>(ng * NR) << 4);
   const dOff = <usize>nbq << 5, sOff = dOff + (<usize>nbq << 2);
-  for (let p = p0; p < p1; p++) {
+  for (let p = chunk_first(nth); p < np; p = chunk_next(p, nth)) {
     const r0 = p * NR;
     const nrow = min(NR, nOut - r0);
     pack_panel_q4_r(w, rowBytes, nb, nbq, nOut, r0, pq, ps);

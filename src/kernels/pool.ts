@@ -1,11 +1,15 @@
 /**
  * A pool of worker_threads running WebAssembly kernels on one shared WebAssembly.Memory.
- * Every parallel kernel has the signature `fn(...args, ith, nth)` and computes share `ith` of
- * `nth` (split by output rows). The main thread is thread 0 and takes part in every job; `nth-1`
- * workers do the rest. Sync: a generation counter and a done counter in shared memory, polled
- * for a bounded number of iterations and then slept on with Atomics.wait / Atomics.notify; no
- * thread ever spins without bound. Idle workers are unref'd, so they never keep the process
- * alive; `close()` stops them.
+ * Every parallel kernel has the signature `fn(...args, ith, nth)`; its work comes in chunks that
+ * the threads claim from a counter in shared memory (assembly/common.ts), so the split follows
+ * whoever actually runs: on a busy machine a worker the OS has not scheduled yet does not hold
+ * the job up. The main thread is thread 0 and works on every job; the `nth-1` workers join when
+ * they see it. When the main thread runs out of chunks it closes the job and waits only for the
+ * workers that joined before that (a late worker sees the job closed and skips it). Sync: a
+ * generation counter, a join/closed word and a done counter in shared memory, polled for a
+ * bounded number of iterations and then slept on with Atomics.wait / Atomics.notify; no thread
+ * ever spins without bound. Idle workers are unref'd, so they never keep the process alive;
+ * `close()` stops them.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -91,7 +95,9 @@ export class KernelPool {
       for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
       Atomics.store(c, CTRL.FN, fn);
       Atomics.store(c, CTRL.NARGS, args.length);
+      Atomics.store(c, CTRL.CHUNK, 0);
       Atomics.store(c, CTRL.DONE, 0);
+      Atomics.store(c, CTRL.STATE, 0);
       Atomics.add(c, CTRL.GEN, 1);
       Atomics.notify(c, CTRL.GEN);
       let localError: unknown;
@@ -100,7 +106,8 @@ export class KernelPool {
       } catch (e) {
         localError = e; // still wait for the workers, so no job overlaps the next one
       }
-      const want = nth - 1;
+      // close the job; wait for the workers that joined it before (they may hold a chunk)
+      const want = Atomics.or(c, CTRL.STATE, CTRL.CLOSED) & (CTRL.CLOSED - 1);
       let d = Atomics.load(c, CTRL.DONE);
       for (let i = 0; d !== want && i < SPIN_ITERATIONS; i++) d = Atomics.load(c, CTRL.DONE);
       while (d !== want) {

@@ -28,7 +28,7 @@ export interface WasmKernelOptions {
   relaxed?: boolean | "auto";
 }
 
-const NAMES = ["gemm_packed", "gemm_wt", "quantize_q8_0", "quantize_q8_k", "matmul_q", "qgemm", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row"] as const;
+const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row", "qgemm", "gemm_wt"] as const;
 type KernelName = (typeof NAMES)[number];
 type Fn = (...a: number[]) => number;
 
@@ -79,6 +79,7 @@ export async function loadWasmKernels(opts: WasmKernelOptions = {}): Promise<Was
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const arena = new Arena(memory);
   const ctrl = arena.alloc(CTRL.BYTES);
+  (instance.exports.set_chunk_counter as (p: number) => void)(ctrl + 4 * CTRL.CHUNK);
   const threads = opts.threads ?? defaultThreads();
   const pool = await KernelPool.start(module, memory, instance, ctrl, threads, NAMES);
   return new WasmKernels(memory, instance, arena, pool, relaxed);

@@ -15,8 +15,14 @@ export const CTRL = {
   NARGS: 4,
   /** Set to 1 by a worker whose kernel threw. */
   ERROR: 5,
+  /** Workers that joined the current job (low bits) | CLOSED once the main thread has finished its part. */
+  STATE: 6,
+  /** The job's chunk counter: kernels claim chunks with an atomic add (assembly/common.ts). */
+  CHUNK: 7,
   /** Int32 slots. */
   INTS: 16,
+  /** STATE bit set when the job is closed: workers that arrive later skip it. */
+  CLOSED: 1 << 30,
   /** Byte offset of the f64 arguments inside the block. */
   ARGS_BYTE: 64,
   MAX_ARGS: 24,
@@ -25,8 +31,9 @@ export const CTRL = {
 } as const;
 
 /**
- * Atomics.load polls before a thread falls back to Atomics.wait (tens of microseconds): a
- * worker that just finished catches the next job of a decode step without a wake-up, and an idle
- * pool sleeps instead of burning CPU.
+ * Atomics.load polls before a thread falls back to Atomics.wait (Node 20: 15-30 ns a poll, so
+ * some tens of microseconds): a worker that just finished catches the next job of a decode step
+ * without a wake-up, an idle pool sleeps instead of burning CPU, and on a machine with more
+ * runnable threads than cores the spinning does not take much time from the thread doing work.
  */
-export const SPIN_ITERATIONS = 20000;
+export const SPIN_ITERATIONS = 2000;
