@@ -71,7 +71,7 @@ export const TrainingConfigSchema = z.object({
   seed: nonNegInt.max(0xffffffff).default(1),
   /** Evaluate on the held-out rows every this many steps (0 = only at the end). */
   eval_every: nonNegInt.default(0),
-  /** At most this many held-out rows in the periodic evaluations (default all); the final one uses all. */
+  /** At most this many held-out rows, spread evenly, in the periodic evaluations (default all); the final one uses all. */
   eval_max_sequences: posInt.optional(),
   /** Write a checkpoint every this many steps (0 = only at the end). */
   checkpoint_every: nonNegInt.default(0),

@@ -11,7 +11,7 @@
 import { GlassboxError } from "../errors.js";
 import { Tape } from "../tensor/tape.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import { sequentialBatches } from "./data/batches.js";
+import { gatherBatch } from "./data/batches.js";
 import type { PackedSequences } from "./data/types.js";
 import type { LlamaTrainable } from "./llama.js";
 
@@ -33,7 +33,7 @@ export type HeldOutEval = {
 export interface HeldOutEvalOptions {
   /** Rows per forward pass (default 8). */
   batchSize?: number;
-  /** Evaluate only the first this many rows (default all). */
+  /** Evaluate only this many rows, spread evenly over the data (row ⌊i·nSeq/max⌋) (default all, in order). */
   maxSequences?: number;
   /** UTF-8 bytes of each token id (tokenBytesTable); needed to count bytes of a subset exactly. */
   tokenBytes?: Int32Array;
@@ -49,7 +49,7 @@ export function tokenBytesTable(tok: Tokenizer): Int32Array {
 }
 
 /**
- * Evaluates `model` on the rows of `data` in stored order, without gradients. Bytes: with all
+ * Evaluates `model` on the rows of `data` (all, or an evenly spread subset), without gradients. Bytes: with all
  * rows and no `tokenBytes`, data.bytes; otherwise Σ tokenBytes[target] (throws TRAIN_BAD_INPUT
  * when a subset is asked for without tokenBytes).
  */
@@ -60,36 +60,32 @@ export function evaluateHeldOut(model: LlamaTrainable, data: PackedSequences, o:
   const tape = o.tape ?? new Tape(model.kernels);
   const wasGrad = tape.gradEnabled;
   tape.gradEnabled = false;
-  let nats = 0, tokens = 0, bytes = 0, rows = 0;
+  // all rows in order, or `limit` rows spread evenly over the data (a representative subset)
+  const pick = new Int32Array(limit);
+  for (let i = 0; i < limit; i++) pick[i] = limit === data.nSeq ? i : Math.floor((i * data.nSeq) / limit);
+  let nats = 0, tokens = 0, bytes = 0;
   try {
-    for (const b of sequentialBatches(data, batch)) {
-      if (rows >= limit) break;
-      let tokIn = b.tokens, tgt = b.targets, n = b.batch;
-      if (rows + n > limit) {
-        n = limit - rows;
-        tokIn = tokIn.subarray(0, n * b.nCtx);
-        tgt = tgt.subarray(0, n * b.nCtx);
-      }
+    for (let start = 0; start < limit; start += batch) {
+      const b = gatherBatch(data, pick.subarray(start, Math.min(start + batch, limit)));
       let count = 0;
-      for (let i = 0; i < tgt.length; i++) {
-        const t = tgt[i]!;
+      for (let i = 0; i < b.targets.length; i++) {
+        const t = b.targets[i]!;
         if (t < 0) continue;
         count++;
         if (o.tokenBytes) bytes += o.tokenBytes[t]!;
       }
       if (count > 0) {
-        const { loss } = model.forward(tape, tokIn, { batch: n, targets: tgt });
+        const { loss } = model.forward(tape, b.tokens, { batch: b.batch, targets: b.targets });
         nats += loss!.item() * count;
         tokens += count;
       }
       tape.reset();
-      rows += n;
     }
   } finally {
     tape.gradEnabled = wasGrad;
   }
   if (!o.tokenBytes) bytes = data.bytes;
-  return { loss: tokens ? nats / tokens : Number.NaN, bits_per_byte: bytes ? nats / Math.LN2 / bytes : Number.NaN, tokens, bytes, sequences: rows };
+  return { loss: tokens ? nats / tokens : Number.NaN, bits_per_byte: bytes ? nats / Math.LN2 / bytes : Number.NaN, tokens, bytes, sequences: limit };
 }
 
 /**
