@@ -15,3 +15,8 @@ export { loraLinear, type LoraParams, type LoraDropout } from "./lora-linear.js"
 export { loraTrainStep, dropoutSeed, type LoraStepOptions } from "./lora-step.js";
 export { loraAdapterToGguf, loraTensorsOf, addLoraDelta, mergeLoraIntoGguf, type LoraTensors, type LoraExportOptions } from "./lora-gguf.js";
 export { finetune, resolveFinetuneTraining, baseFingerprint, type FinetuneOptions, type FinetuneTraining, type FinetuneResult } from "./finetune.js";
+export { runTrainLoop, type TrainLoopOptions, type TrainLoopResult, type LoopBatchSource, type LoopProgress, type EvalResult } from "./loop.js";
+export { writeCheckpoint, readCheckpoint, restoreCheckpoint, type Checkpoint } from "./checkpoint.js";
+export { parsePretrainConfig, readPretrainConfig, type PretrainConfig } from "./config.js";
+export { pretrain, type PretrainOptions, type PretrainResult } from "./pretrain.js";
+export { evaluateHeldOut, heldOutText, tokenBytesTable } from "./evaluate.js";
