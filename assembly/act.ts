@@ -177,6 +177,27 @@ export function round_f16(x: usize, out: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), half_to_f32_full(f32_to_half(load<f32>(x + (<usize>i << 2)))));
 }
 
+/**
+ * For the F16 mat-vec (quant.ts dot_f16_row): nTok rows of x [nTok][n] rounded to halves
+ * and multiplied by 2^112 (exact: a power of two, and |x| <= 65504 keeps it below 2^128), each
+ * group of 8 stored as its even elements, then its odd ones; a tail of n % 8 stays in order and
+ * unscaled. Rows are n floats apart in `out`.
+ */
+export function round_f16_scaled(x: usize, out: usize, nTok: i32, n: i32): void {
+  const s: f32 = 5.192296858534828e33; // 2^112
+  const n8 = n & ~7;
+  for (let t = 0; t < nTok; t++) {
+    const xr = x + ((<usize>t * <usize>n) << 2), yr = out + ((<usize>t * <usize>n) << 2);
+    for (let i = 0; i < n8; i += 8) {
+      for (let j = 0; j < 8; j++) {
+        const v = half_to_f32_full(f32_to_half(load<f32>(xr + (<usize>(i + j) << 2)))) * s;
+        store<f32>(yr + (<usize>(i + ((j & 1) << 2) + (j >> 1)) << 2), v);
+      }
+    }
+    for (let i = n8; i < n; i++) store<f32>(yr + (<usize>i << 2), half_to_f32_full(f32_to_half(load<f32>(xr + (<usize>i << 2)))));
+  }
+}
+
 /** half -> f32 including inf/NaN (activations may overflow f16). */
 function half_to_f32_full(h: u32): f32 {
   if ((h & 0x7c00) == 0x7c00) return reinterpret<f32>(((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13));

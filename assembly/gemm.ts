@@ -91,7 +91,7 @@ export function pack_a(a: usize, M: i32, K: i32, dst: usize): void {
 
 /** 4 rows x 8 cols tile over k in [k0, k1); pa: packed A tile ([k][4]), bp: B panel ([k][8]). */
 // @ts-ignore: decorator
-@inline function tile4x8(pa0: usize, bp: usize, c: usize, ldc: i32, k0: i32, k1: i32, load_c: bool, ncol: i32, nrow: i32): void {
+@inline export function tile4x8(pa0: usize, bp: usize, c: usize, ldc: i32, k0: i32, k1: i32, load_c: bool, ncol: i32, nrow: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const ldcb = <usize>ldc << 2;

@@ -1,6 +1,7 @@
 // Row-wise and element-wise ops: RMSNorm, LayerNorm, softmax, RoPE, attention, SiLU, GELU,
 // add/mul/scale. Semantics: src/kernels/ref/*. Threads claim rows (or chunks of elements).
 import { chunk_first, chunk_next, exp_f32x4, f32_to_half, half_to_f32, madd } from "./common";
+import { tile4x8 } from "./gemm";
 
 /** RMSNorm rows [r0,r1) of x [nRows][n] into out; w = 0 for no weight. Σx² in f64 (as ggml). */
 export function rms_norm(x: usize, out: usize, nRows: i32, n: i32, eps: f32, w: usize, ith: i32, nth: i32): void {
@@ -211,6 +212,118 @@ export function attention(q: usize, k: usize, v: usize, out: usize, nTok: i32, n
         let o0: f32 = 0;
         for (let jj = 0; jj <= p; jj++) o0 = o0 + load<f32>(w + (<usize>jj << 2)) * load<f32>(vg + ((<usize>jj * kvStride + <usize>c) << 2));
         store<f32>(op + (<usize>c << 2), o0);
+      }
+    }
+  }
+}
+
+// ----- attention over many tokens (prefill): two f32 GEMMs per head -----
+
+/** Floats of one thread's attention_gemm scratch for nTok queries over nKv keys of hd dims. */
+function attn_scratch_floats(nTok: i32, nKv: i32, hd: i32): i32 {
+  const tp = (nTok + 3) & ~3, kp = (nKv + 7) & ~7, hp = (hd + 7) & ~7;
+  return tp * hd + kp * hd + hp * nKv + nTok * kp + tp * kp;
+}
+
+/** Bytes of one thread's scratch for attention_gemm (see there). */
+export function attention_gemm_scratch_bytes(nTok: i32, nKv: i32, hd: i32): i32 {
+  return attn_scratch_floats(nTok, nKv, hd) << 2;
+}
+
+/** gemm.ts pack_a for rows `rs` bytes apart: dst[i/4][k][i%4] = A[i][k] (zero rows past M). */
+function pack_a_rows(a: usize, rs: usize, M: i32, K: i32, dst: usize): void {
+  const nt = (M + 3) >> 2;
+  for (let t = 0; t < nt; t++) {
+    const base = dst + ((<usize>t * <usize>K) << 4);
+    for (let r = 0; r < 4; r++) {
+      const i = t * 4 + r;
+      const src = a + <usize>i * rs;
+      for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k << 4) + (<usize>r << 2)), i < M ? load<f32>(src + (<usize>k << 2)) : 0);
+    }
+  }
+}
+
+/** Panels of B^T from rows `rs` bytes apart: dst[p][k][c] = row (8p + c) element k (zero past N). */
+function pack_bt_rows(w: usize, rs: usize, N: i32, K: i32, dst: usize): void {
+  const np = (N + 7) >> 3;
+  for (let p = 0; p < np; p++) {
+    const base = dst + (<usize>p * <usize>K * 8 << 2);
+    for (let c = 0; c < 8; c++) {
+      const n = p * 8 + c;
+      const src = w + <usize>n * rs;
+      for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k * 8 + c) << 2), n < N ? load<f32>(src + (<usize>k << 2)) : 0);
+    }
+  }
+}
+
+/** Panels of B [K][N] from rows `rs` bytes apart: dst[p][k][c] = B[k][8p + c] (zero past N). */
+function pack_b_rows(b: usize, rs: usize, K: i32, N: i32, dst: usize): void {
+  const np = (N + 7) >> 3;
+  for (let p = 0; p < np; p++) {
+    const base = dst + (<usize>p * <usize>K * 8 << 2);
+    for (let k = 0; k < K; k++) {
+      const row = b + <usize>k * rs;
+      for (let c = 0; c < 8; c++) {
+        const n = p * 8 + c;
+        store<f32>(base + ((<usize>k * 8 + c) << 2), n < N ? load<f32>(row + (<usize>n << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * `attention` for many query tokens: per head, scores S = Q·Kᵀ with the 4x8 GEMM tiles (only the
+ * key panels a tile's causal window reaches), softmax per row, then out = W·V with the same
+ * tiles. Each score and output element is summed over its index in order, as in ref/attention.ts.
+ * scratch: attention_gemm_scratch_bytes(nTok, pos0 + nTok, hd) per thread, at scratch +
+ * ith*scratchStride. Threads claim heads.
+ */
+export function attention_gemm(q: usize, k: usize, v: usize, out: usize, nTok: i32, nHead: i32, nHeadKv: i32, hd: i32, pos0: i32, scale: f32, slopes: usize, scratch: usize, scratchStride: i32, ith: i32, nth: i32): void {
+  const nKv = pos0 + nTok;
+  const tp = (nTok + 3) & ~3, kp = (nKv + 7) & ~7;
+  const qa = scratch + <usize>ith * <usize>scratchStride;   // Q_h packed: tp x hd
+  const kb = qa + ((<usize>tp * <usize>hd) << 2);           // K_h panels: kp x hd
+  const vb = kb + ((<usize>kp * <usize>hd) << 2);           // V_h panels: hp x nKv
+  const sc = vb + ((<usize>((hd + 7) & ~7) * <usize>nKv) << 2); // scores / weights: nTok x kp
+  const wa = sc + ((<usize>nTok * <usize>kp) << 2);          // weights packed: tp x kp
+  const group = nHead / nHeadKv;
+  const qs = (<usize>nHead * <usize>hd) << 2, kvs = (<usize>nHeadKv * <usize>hd) << 2;
+  for (let h = chunk_first(nth); h < nHead; h = chunk_next(h, nth)) {
+    const g = h / group;
+    const slope: f32 = slopes != 0 ? load<f32>(slopes + (<usize>h << 2)) : 0;
+    pack_a_rows(q + ((<usize>h * <usize>hd) << 2), qs, nTok, hd, qa);
+    pack_bt_rows(k + ((<usize>g * <usize>hd) << 2), kvs, nKv, hd, kb);
+    pack_b_rows(v + ((<usize>g * <usize>hd) << 2), kvs, nKv, hd, vb);
+    for (let t0 = 0; t0 < nTok; t0 += 4) {
+      const nrow = min(4, nTok - t0), kmax = pos0 + t0 + nrow;
+      const pa = qa + ((<usize>t0 * <usize>hd) << 2);
+      for (let p = 0; p * 8 < kmax; p++) {
+        tile4x8(pa, kb + ((<usize>p * <usize>hd) << 5), sc + ((<usize>t0 * <usize>kp + <usize>(p * 8)) << 2), kp, 0, hd, false, 8, nrow);
+      }
+    }
+    for (let t = 0; t < nTok; t++) {
+      const p = pos0 + t;
+      const row = sc + ((<usize>t * <usize>kp) << 2);
+      let mx: f32 = -Infinity;
+      for (let j = 0; j <= p; j++) {
+        let s = load<f32>(row + (<usize>j << 2)) * scale;
+        if (slopes != 0) s = s + slope * <f32>(j - p);
+        store<f32>(row + (<usize>j << 2), s);
+        if (s > mx) mx = s;
+      }
+      const sum = exp_row(row, p + 1, mx);
+      scale_row(row, p + 1, <f32>(1 / sum));
+      // zero the weights past this row's last key up to its tile's window (read by the W·V tiles)
+      const kend = min(kp, pos0 + (t | 3) + 1);
+      for (let j = p + 1; j < kend; j++) store<f32>(row + (<usize>j << 2), 0);
+    }
+    pack_a_rows(sc, <usize>kp << 2, nTok, kp, wa);
+    const ob = out + ((<usize>h * <usize>hd) << 2);
+    for (let t0 = 0; t0 < nTok; t0 += 4) {
+      const nrow = min(4, nTok - t0), kmax = pos0 + t0 + nrow;
+      const pa = wa + ((<usize>t0 * <usize>kp) << 2);
+      for (let c = 0; c < hd; c += 8) {
+        tile4x8(pa, vb + ((<usize>c * <usize>nKv) << 2), ob + <usize>t0 * qs + (<usize>c << 2), nHead * hd, 0, kmax, false, min(8, hd - c), nrow);
       }
     }
   }

@@ -254,18 +254,68 @@ import { chunk_first, chunk_next, half_to_f32, halves_to_f32x4, hsum_i32, madd, 
   return s;
 }
 
+/** Exact f32 of the low (second = false) or high halves of the four 32-bit lanes of u. */
 // @ts-ignore: decorator
-@inline function dot_f16_row(w: usize, x: usize, n: i32): f32 {
+@inline function halves_lane(u: v128, second: bool): v128 {
+  return halves_to_f32x4(second ? i32x4.shr_u(u, 16) : v128.and(u, i32x4.splat(0xffff)));
+}
+
+/**
+ * Dot of an F16 weight row with an activation from act.ts round_f16_scaled (x·2^112, groups of 8
+ * stored as evens then odds). Each 16-byte load holds 8 halves, two per 32-bit lane; a normal
+ * half h moved to the top of a lane and shifted right by 3 (arithmetic), with bits 28-30
+ * cleared, is the f32 bit pattern of h·2^-112, a normal number (zero stays zero), so a weight
+ * costs three integer operations and the 2^112 in the activation cancels it exactly. The rare
+ * group with a subnormal, zero, inf or NaN half is converted exactly instead and multiplied by
+ * x (= x·2^112·2^-112, exact), so no subnormal ever enters f32 arithmetic. Products are exact in
+ * both cases; only the summation order differs from the reference.
+ */
+/**
+ * The exact path of dot_f16_row for one group of 8 halves (u) that holds a subnormal, zero, inf
+ * or NaN: adds halves·x into the two f32x4 sums at acc (x = the scaled activation times 2^-112,
+ * exact). Kept out of line so the fast loop stays small.
+ */
+@inline_never function f16_group_exact(u: v128, px: usize, acc: usize): void {
+  const unscale = f32x4.splat(1.925929944387236e-34); // 2^-112
+  v128.store(acc, madd(halves_lane(u, false), f32x4.mul(v128.load(px), unscale), v128.load(acc)));
+  v128.store(acc, madd(halves_lane(u, true), f32x4.mul(v128.load(px, 16), unscale), v128.load(acc, 16)), 16);
+}
+
+// @ts-ignore: decorator
+@inline function dot_f16_row(w: usize, x: usize, n: i32, acc: usize): f32 {
+  // the two masks come from memory (stored by matmul_q): V8 keeps loaded vectors in registers
+  // across the loop, but rebuilds vector constants at every use inside it (3 instructions each)
+  const keep = v128.load(acc, 32), em = v128.load(acc, 48), z = i16x8.splat(0);
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+  v128.store(acc, a0); v128.store(acc, a0, 16);
   let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const h0 = v128.load16x4_u(w + (<usize>i << 1));
-    const h1 = v128.load16x4_u(w + (<usize>i << 1), 8);
+  // 16 halves per step with one check for both groups (the exact path takes them one by one)
+  for (; i + 16 <= n; i += 16) {
+    const u = v128.load(w + (<usize>i << 1)), u2 = v128.load(w + (<usize>i << 1), 16);
     const px = x + (<usize>i << 2);
-    a0 = madd(halves_to_f32x4(h0), v128.load(px), a0);
-    a1 = madd(halves_to_f32x4(h1), v128.load(px, 16), a1);
+    const ex = v128.and(u, em), ex2 = v128.and(u2, em);
+    if (v128.any_true(v128.or(v128.or(i16x8.eq(ex, z), i16x8.eq(ex, em)), v128.or(i16x8.eq(ex2, z), i16x8.eq(ex2, em))))) {
+      f16_group_exact(u, px, acc);
+      f16_group_exact(u2, px + 32, acc);
+    } else {
+      a0 = madd(v128.and(i32x4.shr_s(i32x4.shl(u, 16), 3), keep), v128.load(px), a0);
+      a1 = madd(v128.and(i32x4.shr_s(u, 3), keep), v128.load(px, 16), a1);
+      a0 = madd(v128.and(i32x4.shr_s(i32x4.shl(u2, 16), 3), keep), v128.load(px, 32), a0);
+      a1 = madd(v128.and(i32x4.shr_s(u2, 3), keep), v128.load(px, 48), a1);
+    }
   }
-  const v = f32x4.add(a0, a1);
+  for (; i + 8 <= n; i += 8) {
+    const u = v128.load(w + (<usize>i << 1));
+    const px = x + (<usize>i << 2);
+    const ex = v128.and(u, em);
+    if (v128.any_true(v128.or(i16x8.eq(ex, z), i16x8.eq(ex, em)))) {
+      f16_group_exact(u, px, acc);
+    } else {
+      a0 = madd(v128.and(i32x4.shr_s(i32x4.shl(u, 16), 3), keep), v128.load(px), a0);
+      a1 = madd(v128.and(i32x4.shr_s(u, 3), keep), v128.load(px, 16), a1);
+    }
+  }
+  const v = f32x4.add(f32x4.add(a0, v128.load(acc)), f32x4.add(a1, v128.load(acc, 16)));
   let s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
   for (; i < n; i++) s += half_to_f32(load<u16>(w + (<usize>i << 1))) * load<f32>(x + (<usize>i << 2));
   return s;
@@ -296,10 +346,14 @@ const TB: i32 = 32; // tokens per tile: a weight row is reused for TB tokens whi
 
 /**
  * Quantized/F16/F32 mat-mul. `kind`: 0 = Q8_0, 1 = Q4_0, 2 = Q4_K, 3 = Q6_K, 4 = F16 (act = f16-rounded
- * f32 rows), 5 = F32 (act = the f32 rows).
- * w: nOut rows of rowBytes; act: nTok rows `stride` bytes apart (layouts above); out: [nTok][nOut] f32.
+ * f32 rows scaled by 2^112, act.ts round_f16_scaled), 5 = F32 (act = the f32 rows).
+ * w: nOut rows of rowBytes; act: nTok rows `stride` bytes apart (layouts above); out: [nTok][nOut] f32;
+ * scratch: 64 bytes per thread.
  */
-export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, ith: i32, nth: i32): void {
+export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, scratch: usize, ith: i32, nth: i32): void {
+  scratch += <usize>ith << 6; // 64 bytes per thread: F16 sums of exact groups, F16 masks
+  v128.store(scratch, i32x4.splat(0x8fffe000), 32);
+  v128.store(scratch, i16x8.splat(0x7c00), 48);
   // Rows are visited from four places at once (one row of each quarter of the matrix in turn):
   // four streams keep more memory reads in flight than one (measured ~1.3x on weights that come
   // from RAM). Local index i maps to row (i & 3) * q + (i >> 2); chunks are 16 local indices.
@@ -321,7 +375,7 @@ export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, 
           else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true, o);
           else if (kind == 2) v = dot_q4_k_row(wr, a, n >> 8, n, o);
           else if (kind == 3) v = dot_q6_k_row(wr, a, n >> 8, n, o);
-          else if (kind == 4) v = dot_f16_row(wr, a, n);
+          else if (kind == 4) v = dot_f16_row(wr, a, n, scratch);
           else v = dot_f32_row(wr, a, n);
           store<f32>(o, v);
         }

@@ -16,7 +16,7 @@
  * each engine's tg / bound, and our peak RSS against model file + KV cache (+15 % is the goal).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureModels, MODEL_TYPES, SHAPE, tensorBytes, type ModelType } from "./model.js";
@@ -43,6 +43,18 @@ const jsonOut = arg("json", "");
 
 interface Result { ppTs: number | null; tgTs: number | null; rssPeak?: number }
 interface Ours extends Result { rssBase: number; rssLoaded: number; rssPeak: number; kvBytes: number; wasmBytes: number; loadSeconds: number; engine: string }
+
+/** Size of the last-level cache from sysfs (0 when unknown). */
+function l3Bytes(): number {
+  for (const i of [3, 2]) {
+    try {
+      const t = readFileSync(`/sys/devices/system/cpu/cpu0/cache/index${i}/size`, "utf8").trim();
+      const m = /^(\d+)([KMG]?)/.exec(t);
+      if (m) return Number(m[1]) * ({ "": 1, K: 1024, M: 2 ** 20, G: 2 ** 30 } as Record<string, number>)[m[2]!]!;
+    } catch { /* not there */ }
+  }
+  return 0;
+}
 
 function node(script: string, args: string[], timeoutMs = 30 * 60 * 1000): string {
   return execFileSync(process.execPath, [join(here, script), ...args], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
@@ -96,6 +108,8 @@ console.log(`peers: ${useLb ? `llama-bench (${llamaBench}${llamaPreload ? `, LD_
 const files = await ensureModels(dir, types);
 const bw = lastJson<Record<string, number>>(node("bandwidth.js", ["--threads", threadList.join(","), "--reps", "5"]));
 console.log(`streaming-read bandwidth (wasm, 1 GiB, best of 5): ${threadList.map((t) => `${t} thr ${bw[String(t)]!.toFixed(1)} GB/s`).join(", ")}`);
+const l3 = l3Bytes();
+if (l3 > 0) console.log(`last-level cache: ${(l3 / 2 ** 20).toFixed(0)} MiB; models smaller than that can be read from cache, faster than the bound below (DRAM streaming)`);
 
 interface Row { type: ModelType; threads: number; bytes: number; fileBytes: number; mix: string; bound: number; ours: Ours; lb?: Result; nlc?: Result }
 const rows: Row[] = [];

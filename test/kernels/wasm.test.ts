@@ -191,7 +191,7 @@ for (const cfg of CONFIGS) {
     test("attention (MHA, GQA, MQA, ALiBi, cache offset)", () => {
       const r = rng(5000 + cfg.threads);
       let worst = 0;
-      for (const [nTokens, nHead, nHeadKv, headDim, pos0] of [[1, 1, 1, 4, 0], [5, 4, 2, 8, 3], [1, 8, 1, 67, 40], [17, 6, 3, 64, 0], [3, 16, 16, 32, 100]] as const) {
+      for (const [nTokens, nHead, nHeadKv, headDim, pos0] of [[1, 1, 1, 4, 0], [5, 4, 2, 8, 3], [1, 8, 1, 67, 40], [17, 6, 3, 64, 0], [3, 16, 16, 32, 100], [10, 4, 2, 12, 7], [9, 2, 1, 67, 30]] as const) {
         const nKv = pos0 + nTokens;
         const q = randn(r, nTokens * nHead * headDim), kk = randn(r, nKv * nHeadKv * headDim), v = randn(r, nKv * nHeadKv * headDim);
         for (const maxBias of [0, 8]) {

@@ -28,7 +28,7 @@ export interface WasmKernelOptions {
   relaxed?: boolean | "auto";
 }
 
-const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row", "qgemm", "gemm_wt"] as const;
+const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row", "qgemm", "gemm_wt", "attention_gemm"] as const;
 type KernelName = (typeof NAMES)[number];
 type Fn = (...a: number[]) => number;
 
@@ -36,6 +36,8 @@ type Fn = (...a: number[]) => number;
 const QGEMM_MIN_TOKENS = 4;
 /** Tokens from which F32/F16 mat-muls use the f32 GEMM (gemm_wt) instead of row dots. */
 const GEMM_MIN_TOKENS = 4;
+/** Query tokens from which attention runs as per-head GEMMs (attention_gemm). */
+const ATTN_GEMM_MIN_TOKENS = 8;
 
 /** Multiply-accumulates (or elements) below which a kernel runs on the calling thread alone. */
 const PAR_MIN_WORK = 1 << 15;
@@ -88,7 +90,7 @@ export async function loadWasmKernels(opts: WasmKernelOptions = {}): Promise<Was
 export class WasmKernels implements Kernels {
   readonly name: string;
   readonly threads: number;
-  private readonly ex: Record<KernelName | "pack_a" | "pack_b" | "pack_bt" | "round_f16" | "qgemm_scratch_bytes", Fn>;
+  private readonly ex: Record<KernelName | "pack_a" | "pack_b" | "pack_bt" | "round_f16" | "qgemm_scratch_bytes" | "attention_gemm_scratch_bytes" | "round_f16_scaled", Fn>;
   private readonly weights = new WeakMap<WeightMatrix, Prepared>();
   private geluTable = 0;
   private copyBack: [Float32Array, number, number][] = [];
@@ -181,15 +183,16 @@ export class WasmKernels implements Kernels {
       const op = this.outp(out, nTokens * w.nOut);
       let act: number, stride: number;
       if (pw.kind >= 4 && nTokens >= GEMM_MIN_TOKENS) {
+        const f16 = pw.kind === 4;
         // f32 GEMM, weight panels packed (F16: widened) on the fly per thread (assembly/gemm.ts gemm_wt)
         let a = xp;
-        if (pw.kind === 4) {
+        if (f16) {
           a = this.arena.alloc(nTokens * n * 4, 16);
           this.ex.round_f16(xp, a, nTokens * n);
         }
         const sb = n * 32;
         const scratch = this.arena.alloc(sb * this.threads, 64);
-        this.par("gemm_wt", [this.packA(a, nTokens, n), pw.ptr, op, nTokens, w.nOut, n, pw.kind === 4 ? 1 : 0, scratch, sb], work);
+        this.par("gemm_wt", [this.packA(a, nTokens, n), pw.ptr, op, nTokens, w.nOut, n, f16 ? 1 : 0, scratch, sb], work);
         return;
       }
       if (pw.kind === 5) {
@@ -198,7 +201,7 @@ export class WasmKernels implements Kernels {
       } else if (pw.kind === 4) {
         stride = n * 4;
         act = this.arena.alloc(nTokens * stride, 16);
-        this.ex.round_f16(xp, act, nTokens * n);
+        this.ex.round_f16_scaled(xp, act, nTokens, n);
       } else if (pw.kind <= 1 && nTokens >= QGEMM_MIN_TOKENS) {
         // integer GEMM (assembly/qgemm.ts): activations in layout 2 (i16; relaxed build, Q4_0:
         // layout 4, i8), padded to groups of 4 blocks
@@ -223,7 +226,7 @@ export class WasmKernels implements Kernels {
         act = this.arena.alloc(nTokens * stride, 16);
         this.par("quantize_q8_k", [xp, n, nTokens, act, stride], nTokens >= 4 ? nTokens * n * 8 : 0);
       }
-      this.par("matmul_q", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op], work);
+      this.par("matmul_q", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op, this.arena.alloc(64 * this.threads, 64)], work);
     });
   }
 
@@ -310,9 +313,17 @@ export class WasmKernels implements Kernels {
         const s = new Float32Array(this.memory.buffer, slopes, nHead);
         for (let h = 0; h < nHead; h++) s[h] = ref.alibiSlope(h, nHead, o.maxBias!);
       }
+      const work = nTokens * nHead * nKv * headDim * 2;
+      if (nTokens >= ATTN_GEMM_MIN_TOKENS) {
+        // prefill: per head, scores and outputs as f32 GEMM tiles (assembly/ops.ts attention_gemm)
+        const stride = Math.ceil(this.ex.attention_gemm_scratch_bytes(nTokens, nKv, headDim) / 64) * 64;
+        const scratch = this.arena.alloc(stride * this.threads, 64);
+        this.par("attention_gemm", [qp, kp, vp, op, nTokens, nHead, nHeadKv, headDim, pos0, scale, slopes, scratch, stride], work);
+        return;
+      }
       const stride = Math.ceil((nKv * 4) / 64) * 64;
       const scratch = this.arena.alloc(stride * this.threads, 64);
-      this.par("attention", [qp, kp, vp, op, nTokens, nHead, nHeadKv, headDim, pos0, scale, slopes, scratch, stride], nTokens * nHead * nKv * headDim * 2);
+      this.par("attention", [qp, kp, vp, op, nTokens, nHead, nHeadKv, headDim, pos0, scale, slopes, scratch, stride], work);
     });
   }
 
