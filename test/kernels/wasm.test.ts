@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { GgmlType } from "../../src/formats/gguf/ggml-types.js";
 import { loadWasmKernels, refKernels, type Kernels, type WasmKernels } from "../../src/kernels/index.js";
 import { randomWeight } from "./quant-random.js";
+import { fp32ToFp16, weightMatrix } from "../../src/kernels/ref/index.js";
 import { randint, randn, rng } from "./random.js";
 
 function maxAbs(a: Float32Array, b: Float32Array): number {
@@ -97,6 +98,32 @@ for (const cfg of CONFIGS) {
           worst = Math.max(worst, d);
         }
         console.log(`${tag()} matmul ${name}: max diff ${worst.toExponential(2)}`);
+      }
+    });
+
+    test("F16 mat-vec with subnormal, zero and large halves (exact path) and odd lengths", () => {
+      const r = rng(1100 + cfg.threads);
+      for (const nIn of [16, 40, 771]) {
+        const nOut = 9;
+        const h = new Uint16Array(nIn * nOut);
+        for (let i = 0; i < h.length; i++) {
+          const u = r();
+          // mostly normal halves; some subnormal (exponent 0), zero and near-max values
+          h[i] = u < 0.1 ? 1 + Math.floor(r() * 1023) | (r() < 0.5 ? 0x8000 : 0) : u < 0.15 ? 0 : u < 0.2 ? 0x7bff : fp32ToFp16((r() - 0.5) * 2);
+        }
+        const w = weightMatrix(GgmlType.F16, [nIn, nOut], new Uint8Array(h.buffer));
+        const x = randn(r, nIn);
+        x[0] = 3e-5; // an f16-subnormal activation
+        const want = new Float32Array(nOut), got = new Float32Array(nOut);
+        refKernels.matmul(want, x, 1, w);
+        k.matmul(got, x, 1, w);
+        const wr = new Float32Array(nIn);
+        for (let o = 0; o < nOut; o++) {
+          refKernels.getRows(wr, w, [o]);
+          let mag = 0;
+          for (let i = 0; i < nIn; i++) mag += Math.abs(wr[i]! * x[i]!);
+          assert.ok(Math.abs(got[o]! - want[o]!) <= 1e-5 * mag, `nIn=${nIn} o=${o}: ${got[o]} vs ${want[o]}`);
+        }
       }
     });
 
