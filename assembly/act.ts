@@ -125,17 +125,18 @@ export function quantize_q8_0(x: usize, n: i32, nTok: i32, dst: usize, stride: i
   v128.store_lane<i32>(o, hi, 0, 64); v128.store_lane<i32>(o, hi, 1, 80); v128.store_lane<i32>(o, hi, 2, 96); v128.store_lane<i32>(o, hi, 3, 112);
 }
 
-// Q8_K activation rows (K-quant weights), `stride` bytes apart: i16 qs[n] | f32 d[n/256] |
-// i32 bsums[n/16]; within each 16 elements the even ones come first, then the odd ones (as in
-// Q8_0 layout 0), the order in which the K-quant kernels take weights out of 16-bit lanes.
+// Q8_K activation rows (K-quant weights), `stride` bytes apart: qs[n] | f32 d[n/256] |
+// i32 bsums[n/16]. layout 0: i16 quants, within each 16 elements the even ones first, then the
+// odd ones (as in Q8_0 layout 0), the order in which the K-quant kernels take weights out of
+// 16-bit lanes; layout 1 (relaxed-SIMD kernels): i8 quants in natural order.
 
-/** Quantizes nTok rows of x to Q8_K (ggml quantize_row_q8_K_ref) at dst + t*stride. Threads claim tokens. */
-export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, ith: i32, nth: i32): void {
+/** Quantizes nTok rows of x to Q8_K (ggml quantize_row_q8_K_ref) at dst + t*stride in `layout`. Threads claim tokens. */
+export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i32, layout: i32, ith: i32, nth: i32): void {
   const nb = n >> 8;
   for (let t = chunk_first(nth); t < nTok; t = chunk_next(t, nth)) {
     const xr = x + ((<usize>t * <usize>n) << 2);
     const qs = dst + <usize>t * <usize>stride;
-    const dp = qs + (<usize>n << 1);
+    const dp = qs + (<usize>n << (layout == 0 ? 1 : 0));
     const bs = dp + (<usize>nb << 2);
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 10);
@@ -145,10 +146,10 @@ export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i
         const a = abs(v);
         if (a > amax) { amax = a; mx = v; }
       }
-      const qb = qs + (<usize>b << 9);
+      const qb = qs + (<usize>b << (layout == 0 ? 9 : 8));
       if (amax == 0) {
         store<f32>(dp + (<usize>b << 2), 0);
-        memory.fill(qb, 0, 512);
+        memory.fill(qb, 0, layout == 0 ? 512 : 256);
         for (let g = 0; g < 16; g++) store<i32>(bs + ((<usize>(b * 16 + g)) << 2), 0);
         continue;
       }
@@ -163,9 +164,13 @@ export function quantize_q8_k(x: usize, n: i32, nTok: i32, dst: usize, stride: i
         const q3 = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(iv, v128.load(p, 48)))), lim);
         store<i32>(bs + ((<usize>(b * 16 + g)) << 2), hsum_i32(i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3))));
         const A = i16x8.narrow_i32x4_s(q0, q1), B = i16x8.narrow_i32x4_s(q2, q3);
-        const o = qb + (<usize>g << 5);
-        v128.store(o, v128.shuffle<i16>(A, B, 0, 2, 4, 6, 8, 10, 12, 14));
-        v128.store(o, v128.shuffle<i16>(A, B, 1, 3, 5, 7, 9, 11, 13, 15), 16);
+        if (layout == 0) {
+          const o = qb + (<usize>g << 5);
+          v128.store(o, v128.shuffle<i16>(A, B, 0, 2, 4, 6, 8, 10, 12, 14));
+          v128.store(o, v128.shuffle<i16>(A, B, 1, 3, 5, 7, 9, 11, 13, 15), 16);
+        } else {
+          v128.store(qb + (<usize>g << 4), i8x16.narrow_i16x8_s(A, B));
+        }
       }
       store<f32>(dp + (<usize>b << 2), <f32>1 / iscale);
     }

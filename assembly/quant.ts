@@ -170,6 +170,103 @@ import { chunk_first, chunk_next, half_to_f32, halves_to_f32x4, hsum_i32, madd, 
   return second ? i32x4.extend_high_i16x8_u(v) : i32x4.extend_low_i16x8_u(v);
 }
 
+// Relaxed-SIMD build: the K-quant quants (0..15, 0..63) are valid 7-bit operands of
+// i16x8.relaxed_dot_i8x16_i7x16_s against i8 activations in natural order (act.ts quantize_q8_k
+// layout 1); the pairwise i16 sums (|2·63·127| < 2^15) are scaled by i32x4.dot_i16x8_s with the
+// sub-block scale, so a 16-byte load of quants costs a few ops instead of two widenings.
+
+// @ts-ignore: decorator
+@inline function dot_q4_k_row_r(w: usize, a: usize, nb: i32, n: i32, sink: usize): f32 {
+  const ad = a + <usize>n;
+  const bs = ad + (<usize>nb << 2);
+  const m4 = i8x16.splat(0x0f);
+  let s: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = w + <usize>b * 144;
+    const ya = load<f32>(ad + (<usize>b << 2));
+    const d = half_to_f32(load<u16>(p)) * ya;
+    const dmin = half_to_f32(load<u16>(p, 2)) * ya;
+    const u0 = load<u32>(p, 4), u1 = load<u32>(p, 8), u2 = load<u32>(p, 12);
+    const scLo = u0 & 0x3f3f3f3f;
+    const scHi = (u2 & 0x0f0f0f0f) | (((u0 >> 6) & 0x03030303) << 4);
+    const mnLo = u1 & 0x3f3f3f3f;
+    const mnHi = ((u2 >> 4) & 0x0f0f0f0f) | (((u1 >> 6) & 0x03030303) << 4);
+    const sc = i16x8.extend_low_i8x16_u(i32x4.replace_lane(i32x4.splat(<i32>scLo), 1, <i32>scHi));
+    const q = p + 16, qa = a + (<usize>b << 8);
+    let acc = i32x4.splat(0);
+    acc = q4k_64_r(acc, q, qa, bcast16(sc, 0), bcast16(sc, 1), m4);
+    v128.store_lane<i32>(sink, acc, 0); // keeps V8 from hoisting the next loads (see dot_q80_q40_row)
+    acc = q4k_64_r(acc, q + 32, qa + 64, bcast16(sc, 2), bcast16(sc, 3), m4);
+    v128.store_lane<i32>(sink, acc, 0);
+    acc = q4k_64_r(acc, q + 64, qa + 128, bcast16(sc, 4), bcast16(sc, 5), m4);
+    v128.store_lane<i32>(sink, acc, 0);
+    acc = q4k_64_r(acc, q + 96, qa + 192, bcast16(sc, 6), bcast16(sc, 7), m4);
+    const sumi = hsum_i32(acc);
+    const bb = bs + (<usize>b << 6);
+    const B0 = v128.load(bb), B1 = v128.load(bb, 16), B2 = v128.load(bb, 32), B3 = v128.load(bb, 48);
+    const P01 = i32x4.add(v128.shuffle<i32>(B0, B1, 0, 2, 4, 6), v128.shuffle<i32>(B0, B1, 1, 3, 5, 7));
+    const P23 = i32x4.add(v128.shuffle<i32>(B2, B3, 0, 2, 4, 6), v128.shuffle<i32>(B2, B3, 1, 3, 5, 7));
+    const summins = hsum_i32(i32x4.add(i32x4.mul(P01, u8x8_to_i32(mnLo, mnHi, false)), i32x4.mul(P23, u8x8_to_i32(mnLo, mnHi, true))));
+    s += d * <f32>sumi - dmin * <f32>summins;
+  }
+  return s;
+}
+
+/** Relaxed Q4_K: one 64-element chunk (32 quant bytes at q; i8 activations at qa). */
+// @ts-ignore: decorator
+@inline function q4k_64_r(acc: v128, q: usize, qa: usize, sLo: v128, sHi: v128, m4: v128): v128 {
+  const v0 = v128.load(q), v1 = v128.load(q, 16);
+  const lo = i16x8.add(rdot_i16(v128.load(qa), v128.and(v0, m4)), rdot_i16(v128.load(qa, 16), v128.and(v1, m4)));
+  const hi = i16x8.add(rdot_i16(v128.load(qa, 32), v128.and(i16x8.shr_u(v0, 4), m4)), rdot_i16(v128.load(qa, 48), v128.and(i16x8.shr_u(v1, 4), m4)));
+  return i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(lo, sLo), i32x4.dot_i16x8_s(hi, sHi)));
+}
+
+/**
+ * Relaxed Q6_K: elements l = 16c..16c+15 of the four 32-element parts of a half-block (A = ql,
+ * B = ql + 32, H = qh, 16 bytes each, taken apart bytewise), unsigned quants 0..63 against the
+ * i8 activations at qa + 32k; S_k the parts' scales. The −32 offset is applied per block from
+ * the activation's 16-element sums.
+ */
+// @ts-ignore: decorator
+@inline function q6k_16_r(acc: v128, A: v128, B: v128, H: v128, qa: usize, S0: v128, S1: v128, S2: v128, S3: v128): v128 {
+  const m4 = i8x16.splat(0x0f), m30 = i8x16.splat(0x30);
+  const q0 = v128.or(v128.and(A, m4), v128.and(i16x8.shl(H, 4), m30));
+  const q1 = v128.or(v128.and(B, m4), v128.and(i16x8.shl(H, 2), m30));
+  const q2 = v128.or(v128.and(i16x8.shr_u(A, 4), m4), v128.and(H, m30));
+  const q3 = v128.or(v128.and(i16x8.shr_u(B, 4), m4), v128.and(i16x8.shr_u(H, 2), m30));
+  acc = i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(rdot_i16(v128.load(qa), q0), S0), i32x4.dot_i16x8_s(rdot_i16(v128.load(qa, 32), q1), S1)));
+  return i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(rdot_i16(v128.load(qa, 64), q2), S2), i32x4.dot_i16x8_s(rdot_i16(v128.load(qa, 96), q3), S3)));
+}
+
+// @ts-ignore: decorator
+@inline function dot_q6_k_row_r(w: usize, a: usize, nb: i32, n: i32, sink: usize): f32 {
+  const ad = a + <usize>n;
+  const bs = ad + (<usize>nb << 2);
+  let s: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const p = w + <usize>b * 210;
+    const d = half_to_f32(load<u16>(p, 208)) * load<f32>(ad + (<usize>b << 2));
+    const sv = v128.load(p, 192); // 16 i8 scales, one per 16 elements: group 8h + 2k + c
+    const s0 = i16x8.extend_low_i8x16_s(sv), s1 = i16x8.extend_high_i8x16_s(sv);
+    const qa = a + (<usize>b << 8);
+    let acc = i32x4.splat(0);
+    acc = q6k_16_r(acc, v128.load(p), v128.load(p, 32), v128.load(p, 128), qa, bcast16(s0, 0), bcast16(s0, 2), bcast16(s0, 4), bcast16(s0, 6));
+    v128.store_lane<i32>(sink, acc, 0); // keeps V8 from hoisting the next loads (see dot_q80_q40_row)
+    acc = q6k_16_r(acc, v128.load(p, 16), v128.load(p, 48), v128.load(p, 144), qa + 16, bcast16(s0, 1), bcast16(s0, 3), bcast16(s0, 5), bcast16(s0, 7));
+    v128.store_lane<i32>(sink, acc, 0);
+    acc = q6k_16_r(acc, v128.load(p, 64), v128.load(p, 96), v128.load(p, 160), qa + 128, bcast16(s1, 0), bcast16(s1, 2), bcast16(s1, 4), bcast16(s1, 6));
+    v128.store_lane<i32>(sink, acc, 0);
+    acc = q6k_16_r(acc, v128.load(p, 80), v128.load(p, 112), v128.load(p, 176), qa + 144, bcast16(s1, 1), bcast16(s1, 3), bcast16(s1, 5), bcast16(s1, 7));
+    // Σ (q − 32)·a·sc = Σ q·a·sc − 32·Σ_g sc_g·bsum_g
+    const bb = bs + (<usize>b << 6);
+    const o = i32x4.add(
+      i32x4.add(i32x4.mul(v128.load(bb), i32x4.extend_low_i16x8_s(s0)), i32x4.mul(v128.load(bb, 16), i32x4.extend_high_i16x8_s(s0))),
+      i32x4.add(i32x4.mul(v128.load(bb, 32), i32x4.extend_low_i16x8_s(s1)), i32x4.mul(v128.load(bb, 48), i32x4.extend_high_i16x8_s(s1))));
+    s += d * <f32>(hsum_i32(acc) - (hsum_i32(o) << 5));
+  }
+  return s;
+}
+
 // @ts-ignore: decorator
 @inline function dot_q4_k_row(w: usize, a: usize, nb: i32, n: i32, sink: usize): f32 {
   const ad = a + (<usize>n << 1);
@@ -373,8 +470,8 @@ export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, 
           const o = out + ((<usize>t * <usize>nOut + <usize>r) << 2);
           if (kind == 0) v = dot_q80_q40_row(wr, a, n >> 5, false, o);
           else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true, o);
-          else if (kind == 2) v = dot_q4_k_row(wr, a, n >> 8, n, o);
-          else if (kind == 3) v = dot_q6_k_row(wr, a, n >> 8, n, o);
+          else if (kind == 2) v = ASC_FEATURE_RELAXED_SIMD ? dot_q4_k_row_r(wr, a, n >> 8, n, o) : dot_q4_k_row(wr, a, n >> 8, n, o);
+          else if (kind == 3) v = ASC_FEATURE_RELAXED_SIMD ? dot_q6_k_row_r(wr, a, n >> 8, n, o) : dot_q6_k_row(wr, a, n >> 8, n, o);
           else if (kind == 4) v = dot_f16_row(wr, a, n, scratch);
           else v = dot_f32_row(wr, a, n);
           store<f32>(o, v);

@@ -222,9 +222,10 @@ export class WasmKernels implements Kernels {
         act = this.arena.alloc(nTokens * stride, 16);
         this.par("quantize_q8_0", [xp, n, nTokens, act, stride, i8 ? 3 : pw.kind], nTokens >= 4 ? nTokens * n * 8 : 0);
       } else {
-        stride = Math.ceil((2 * n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16; // i16 quants, d, bsums (assembly/act.ts)
+        // quants (i16; relaxed build: i8), d, bsums (assembly/act.ts)
+        stride = Math.ceil(((this.relaxed ? 1 : 2) * n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16;
         act = this.arena.alloc(nTokens * stride, 16);
-        this.par("quantize_q8_k", [xp, n, nTokens, act, stride], nTokens >= 4 ? nTokens * n * 8 : 0);
+        this.par("quantize_q8_k", [xp, n, nTokens, act, stride, this.relaxed ? 1 : 0], nTokens >= 4 ? nTokens * n * 8 : 0);
       }
       this.par("matmul_q", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op, this.arena.alloc(64 * this.threads, 64)], work);
     });
