@@ -235,6 +235,29 @@ function pack_a_rows(a: usize, rs: usize, M: i32, K: i32, dst: usize): void {
   const nt = (M + 3) >> 2;
   for (let t = 0; t < nt; t++) {
     const base = dst + ((<usize>t * <usize>K) << 4);
+    if (t * 4 + 4 <= M) {
+      // four full rows: 4x4 transposes
+      const r0 = a + <usize>(t * 4) * rs;
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        const o = <usize>k << 2;
+        const x0 = v128.load(r0 + o), x1 = v128.load(r0 + rs + o), x2 = v128.load(r0 + 2 * rs + o), x3 = v128.load(r0 + 3 * rs + o);
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        const d = base + (<usize>k << 4);
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      }
+      for (; k < K; k++) {
+        const o = <usize>k << 2;
+        const d = base + (<usize>k << 4);
+        store<f32>(d, load<f32>(r0 + o)); store<f32>(d, load<f32>(r0 + rs + o), 4);
+        store<f32>(d, load<f32>(r0 + 2 * rs + o), 8); store<f32>(d, load<f32>(r0 + 3 * rs + o), 12);
+      }
+      continue;
+    }
     for (let r = 0; r < 4; r++) {
       const i = t * 4 + r;
       const src = a + <usize>i * rs;
@@ -305,7 +328,19 @@ export function attention_gemm(q: usize, k: usize, v: usize, out: usize, nTok: i
       const p = pos0 + t;
       const row = sc + ((<usize>t * <usize>kp) << 2);
       let mx: f32 = -Infinity;
-      for (let j = 0; j <= p; j++) {
+      let j = 0;
+      if (slopes == 0) {
+        const sv = f32x4.splat(scale);
+        let mv = f32x4.splat(-Infinity);
+        for (; j + 4 <= p + 1; j += 4) {
+          const o = row + (<usize>j << 2);
+          const x = f32x4.mul(v128.load(o), sv);
+          v128.store(o, x);
+          mv = f32x4.max(mv, x);
+        }
+        mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+      }
+      for (; j <= p; j++) {
         let s = load<f32>(row + (<usize>j << 2)) * scale;
         if (slopes != 0) s = s + slope * <f32>(j - p);
         store<f32>(row + (<usize>j << 2), s);
