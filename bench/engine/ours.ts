@@ -2,14 +2,14 @@
  * Our engine on one model file, run in its own process so that its peak RSS is its own:
  *   node dist/bench/engine/ours.js --model F --threads N [--pp 512] [--tg 128] [--reps 3] [--profile]
  * Prints one JSON line: pp and tg tokens/s (best of reps), RSS figures, KV cache bytes.
+ * The model is loaded with src/models loadModelFile (file read once into kernel memory).
  * pp = one batched eval of `pp` tokens at position 0 (llama-bench's pp); tg = `tg` single-token
  * evals at positions 0..tg-1 (llama-bench's tg). Token ids are seeded random.
  * --profile: also times every kernel call (by op, and matmul by weight type and shape) during
  * one pp and one tg run and prints the table on stderr.
  */
-import { GgufFile } from "../../src/formats/gguf/index.js";
 import { loadWasmKernels } from "../../src/kernels/index.js";
-import { loadModel } from "../../src/models/index.js";
+import { loadModelFile } from "../../src/models/index.js";
 import { profiled } from "./profile.js";
 
 function arg(name: string, def?: string): string {
@@ -30,10 +30,8 @@ const profile = process.argv.includes("--profile");
 const rssBase = process.memoryUsage().rss;
 const t0 = performance.now();
 const kernels = await loadWasmKernels({ threads, relaxed: relaxed === "auto" ? "auto" : relaxed === "true" });
-const gguf = GgufFile.open(file);
 const nCtx = Math.max(pp, tg);
-const model = loadModel(gguf, kernels, { nCtx, nBatch: Math.max(1, pp) });
-gguf.close();
+const model = loadModelFile(file, kernels, { nCtx, nBatch: Math.max(1, pp) });
 const loadSeconds = (performance.now() - t0) / 1000;
 const rssLoaded = process.memoryUsage().rss;
 

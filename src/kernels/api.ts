@@ -18,8 +18,14 @@ export interface Kernels {
    * passing it to kernels costs no copy; other arrays work too but are copied in and out.
    */
   alloc(n: number): Float32Array;
-  /** Makes a weight ready (wasm: copies it into WebAssembly memory once, F32 packed for GEMM). Optional; matmul does it on first use. */
+  /** Makes a weight ready (wasm: copies it into WebAssembly memory once unless it is there already). Optional; matmul does it on first use. */
   prepare(w: WeightMatrix): void;
+  /**
+   * True when `a` lies in memory these kernels use in place (wasm: the WebAssembly memory, e.g. a
+   * buffer from `alloc`): a loader can then keep weights where they are instead of copying them.
+   * Absent or false: copy into `alloc` memory.
+   */
+  owns?(a: ArrayBufferView): boolean;
   /** See ref `matmul`: out [nTokens][w.nOut] = x [nTokens][w.nIn] · Wᵀ. */
   matmul(out: Float32Array, x: Float32Array, nTokens: number, w: WeightMatrix): void;
   /** See ref `gemmF32`: C [M][N] (+)= A [M][K] · B [K][N]. */
@@ -49,6 +55,7 @@ export const refKernels: Kernels = {
   threads: 1,
   alloc: (n) => new Float32Array(n),
   prepare: () => {},
+  owns: () => true, // plain TypeScript reads any typed array in place
   matmul: ref.matmul,
   gemmF32: ref.gemmF32,
   getRows: ref.getRows,

@@ -1,5 +1,6 @@
 /** Model families (one file each), their shared layers, and `loadModel`. */
 export { loadModel, MODEL_FAMILIES, ARCH_ALIASES, supportedArchitectures, type ModelFactory } from "./registry.js";
+export { loadModelFile } from "./load-file.js";
 export { TransformerModel, type Model, type EvalOptions, type LoadModelOptions } from "./model.js";
 export { readHParams, readArchitecture, type HParams, type RopeScalingType } from "./hparams.js";
 export { KvCache } from "./kv-cache.js";

@@ -33,7 +33,8 @@ export class WeightLoader {
   /**
    * A 2-D weight `name` with ggml shape ne = [nIn, nOut] (nOut rows of nIn), in its stored type,
    * made ready for matmul now (`kernels.prepare`). The bytes are copied once into `kernels.alloc`
-   * memory, so the WebAssembly kernels use them in place (one copy of the model in memory).
+   * memory, so the WebAssembly kernels use them in place (one copy of the model in memory); bytes
+   * already in the kernels' memory (`kernels.owns`, a file read by load-file.ts) are used as they are.
    * @throws MODEL_MISSING_TENSOR (unless optional), MODEL_BAD_TENSOR for a wrong shape,
    *   KERNEL_UNSUPPORTED_TYPE for a type the kernels cannot multiply.
    */
@@ -57,9 +58,12 @@ export class WeightLoader {
     if (!t) return undefined;
     this.checkShape(t, [nIn, nOut]);
     const bytes = this.gguf.tensorBytes(t);
-    const buf = this.kernels.alloc(Math.ceil(bytes.byteLength / 4));
-    const data = new Uint8Array(buf.buffer, buf.byteOffset, bytes.byteLength);
-    data.set(bytes);
+    let data = bytes;
+    if (!this.kernels.owns?.(bytes)) {
+      const buf = this.kernels.alloc(Math.ceil(bytes.byteLength / 4));
+      data = new Uint8Array(buf.buffer, buf.byteOffset, bytes.byteLength);
+      data.set(bytes);
+    }
     try {
       const w = weightMatrix(t.type, [nIn, nOut], data);
       nameWeight(w, name); // lets LoRA adapters find it (lora-kernels.ts)

@@ -107,6 +107,10 @@ export class WasmKernels implements Kernels {
     return this.arena.f32(n);
   }
 
+  owns(a: ArrayBufferView): boolean {
+    return this.arena.owns(a);
+  }
+
   // ----- plumbing -----
 
   /** Runs a parallel kernel on the pool when the work is large enough, else on this thread. */
