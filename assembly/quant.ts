@@ -72,6 +72,94 @@ import { chunk_first, chunk_next, half_to_f32, halves_to_f32x4, hsum_i32, madd, 
   return i32x4.dot_i16x8_s(s, i16x8.splat(1));
 }
 
+/**
+ * Block sums of one group of 4 Q8_0/Q4_0 blocks (weights at p, activations at q, block index b
+ * for the Q4_0 correction) as i32x4, lane j = block j. Each block's vector is stored (one lane, to
+ * `sink`) before the next block's loads: the store pins the computation in place. Without it V8's
+ * scheduler issues all 32 loads of the group first and spills most of them to the stack
+ * (measured: twice as many instructions).
+ */
+// @ts-ignore: decorator
+@inline function group_sums(p: usize, q: usize, b: i32, asum: usize, q4: bool, sink: usize): v128 {
+  const r8 = q4 && ASC_FEATURE_RELAXED_SIMD;
+  const bs: usize = q4 ? 18 : 34;
+  let si: v128;
+  if (r8) {
+    const v0 = bdot_q4_0_r(p, q); v128.store_lane<i32>(sink, v0, 0);
+    const v1 = bdot_q4_0_r(p + bs, q + 32); v128.store_lane<i32>(sink, v1, 0);
+    const v2 = bdot_q4_0_r(p + 2 * bs, q + 64); v128.store_lane<i32>(sink, v2, 0);
+    const v3 = bdot_q4_0_r(p + 3 * bs, q + 96);
+    si = reduce4_i32(v0, v1, v2, v3);
+    si = i32x4.sub(si, i32x4.shl(v128.load(asum + (<usize>b << 2)), 3)); // Σ(n-8)a = Σ n·a − 8·Σa
+  } else if (q4) {
+    const v0 = bdot_q4_0(p, q); v128.store_lane<i32>(sink, v0, 0);
+    const v1 = bdot_q4_0(p + bs, q + 64); v128.store_lane<i32>(sink, v1, 0);
+    const v2 = bdot_q4_0(p + 2 * bs, q + 128); v128.store_lane<i32>(sink, v2, 0);
+    const v3 = bdot_q4_0(p + 3 * bs, q + 192);
+    si = reduce4_i32(v0, v1, v2, v3);
+    si = i32x4.sub(si, i32x4.shl(v128.load(asum + (<usize>b << 2)), 3));
+  } else {
+    const v0 = bdot_q8_0(p, q); v128.store_lane<i32>(sink, v0, 0);
+    const v1 = bdot_q8_0(p + bs, q + 64); v128.store_lane<i32>(sink, v1, 0);
+    const v2 = bdot_q8_0(p + 2 * bs, q + 128); v128.store_lane<i32>(sink, v2, 0);
+    const v3 = bdot_q8_0(p + 3 * bs, q + 192);
+    si = reduce4_i32(v0, v1, v2, v3);
+  }
+  return si;
+}
+
+/**
+ * Two Q8_0/Q4_0 rows (wA, wB) against one activation row, group by group, so that the reads of
+ * two weight streams are in flight together; results to oA, oB. Same operations per row as
+ * dot_q80_q40_row (bit-identical results).
+ */
+// @ts-ignore: decorator
+@inline function dot2_q80_q40(wA: usize, wB: usize, a: usize, nb: i32, q4: bool, oA: usize, oB: usize): void {
+  const r8 = q4 && ASC_FEATURE_RELAXED_SIMD;
+  const ab: usize = r8 ? 32 : 64;
+  const ad = a + <usize>nb * ab;
+  const asum = ad + (<usize>nb << 2);
+  const bs: usize = q4 ? 18 : 34;
+  let accA = f32x4.splat(0), accB = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const q = a + <usize>b * ab;
+    const da = v128.load(ad + (<usize>b << 2));
+    const pA = wA + <usize>b * bs, pB = wB + <usize>b * bs;
+    const siA = group_sums(pA, q, b, asum, q4, oA);
+    accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(siA), f32x4.mul(scales4(pA, bs, 0), da)));
+    v128.store_lane<i32>(oB, accA, 0);
+    const siB = group_sums(pB, q, b, asum, q4, oB);
+    accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(siB), f32x4.mul(scales4(pB, bs, 0), da)));
+    v128.store_lane<i32>(oA, accB, 0);
+  }
+  store<f32>(oA, finish_row(accA, wA, a, b, nb, q4));
+  store<f32>(oB, finish_row(accB, wB, a, b, nb, q4));
+}
+
+/** The blocks from b on (fewer than 4) of a row, then (l0 + l1) + (l2 + l3). */
+// @ts-ignore: decorator
+@inline function finish_row(acc: v128, w: usize, a: usize, b: i32, nb: i32, q4: bool): f32 {
+  const r8 = q4 && ASC_FEATURE_RELAXED_SIMD;
+  const ab: usize = r8 ? 32 : 64;
+  const ad = a + <usize>nb * ab;
+  const asum = ad + (<usize>nb << 2);
+  const bs: usize = q4 ? 18 : 34;
+  let s0 = f32x4.extract_lane(acc, 0), s1 = f32x4.extract_lane(acc, 1), s2 = f32x4.extract_lane(acc, 2), s3 = f32x4.extract_lane(acc, 3);
+  for (; b < nb; b++) {
+    const p = w + <usize>b * bs;
+    const q = a + <usize>b * ab;
+    let sumi: i32;
+    if (r8) sumi = hsum_i32(bdot_q4_0_r(p, q)) - (load<i32>(asum + (<usize>b << 2)) << 3);
+    else if (q4) sumi = hsum_i32(bdot_q4_0(p, q)) - (load<i32>(asum + (<usize>b << 2)) << 3);
+    else sumi = hsum_i32(bdot_q8_0(p, q));
+    const t = <f32>sumi * (half_to_f32(load<u16>(p)) * load<f32>(ad + (<usize>b << 2)));
+    const lane = b & 3;
+    if (lane == 0) s0 += t; else if (lane == 1) s1 += t; else s2 += t;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
 // @ts-ignore: decorator
 @inline function dot_q80_q40_row(w: usize, a: usize, nb: i32, q4: bool, sink: usize): f32 {
   const r8 = q4 && ASC_FEATURE_RELAXED_SIMD; // i8 activations (layout 3), 32 bytes per block
@@ -460,6 +548,22 @@ export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, 
     const i1 = min(ch * 16 + 16, nLocal);
     for (let t0 = 0; t0 < nTok; t0 += TB) {
       const t1 = min(t0 + TB, nTok);
+      if (nTok == 1 && kind <= 1) {
+        // decode: two rows (from two of the four streams) at a time
+        const a = act;
+        for (let i = ch * 16; i < i1; i += 2) {
+          const rA = (i & 3) * q + (i >> 2), rB = ((i + 1) & 3) * q + ((i + 1) >> 2);
+          const oA = out + (<usize>rA << 2), oB = out + (<usize>rB << 2);
+          if (rA < nOut && rB < nOut) {
+            dot2_q80_q40(w + <usize>rA * <usize>rowBytes, w + <usize>rB * <usize>rowBytes, a, n >> 5, kind == 1, oA, oB);
+          } else if (rA < nOut) {
+            store<f32>(oA, dot_q80_q40_row(w + <usize>rA * <usize>rowBytes, a, n >> 5, kind == 1, oA));
+          } else if (rB < nOut) {
+            store<f32>(oB, dot_q80_q40_row(w + <usize>rB * <usize>rowBytes, a, n >> 5, kind == 1, oB));
+          }
+        }
+        continue;
+      }
       for (let i = ch * 16; i < i1; i++) {
         const r = (i & 3) * q + (i >> 2);
         if (r >= nOut) continue;
