@@ -218,7 +218,8 @@ function pack_panel_w(w: usize, N: i32, K: i32, f16: i32, n0: i32, dst: usize): 
 export function gemm_wt(a: usize, w: usize, c: usize, M: i32, N: i32, K: i32, f16: i32, scratch: usize, scratchStride: i32, ith: i32, nth: i32): void {
   const np = (N + 7) >> 3;
   const bp = scratch + <usize>ith * <usize>scratchStride;
-  for (let p = chunk_first(nth); p < np; p = chunk_next(p, nth)) {
+  // chunks of 2 panels (16 columns: whole 64-byte lines of each C row)
+  for (let ch = chunk_first(nth); ch * 2 < np; ch = chunk_next(ch, nth)) for (let p = ch * 2; p < min(np, ch * 2 + 2); p++) {
     pack_panel_w(w, N, K, f16, p * 8, bp);
     const ncol = min(8, N - p * 8);
     const cp = c + (<usize>(p * 8) << 2);

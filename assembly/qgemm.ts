@@ -224,7 +224,7 @@ function pack_panel_q4_r(w: usize, rowBytes: i32, nb: i32, nbq: i32, nOut: i32, 
  * out [nTok][nOut] = act x W^T for Q8_0 (kind 0) or Q4_0 (kind 1) weights `w` (nOut rows of
  * rowBytes, n elements each); act: nTok rows of Q8_0 activations in layout 2, `stride` bytes
  * apart. scratch: qgemm_scratch_bytes(n) bytes per thread, thread ith's at
- * scratch + ith * scratchStride. Threads claim the weight rows in panels of 4.
+ * scratch + ith * scratchStride. Threads claim the weight rows in chunks of 4 panels of 4.
  */
 export function qgemm(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, scratch: usize, scratchStride: i32, ith: i32, nth: i32): void {
   if (ASC_FEATURE_RELAXED_SIMD && kind == 1) {
@@ -239,7 +239,8 @@ export function qgemm(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act
   const ps = pq + (<usize>ng << 10);
   const facc = ps + (<usize>(ng * NR) << 4);
   const dOff = <usize>nbq << 6;
-  for (let p = chunk_first(nth); p < np; p = chunk_next(p, nth)) {
+  // chunks of 4 panels (16 rows: whole 64-byte lines of each output row)
+  for (let ch = chunk_first(nth); ch * 4 < np; ch = chunk_next(ch, nth)) for (let p = ch * 4; p < min(np, ch * 4 + 4); p++) {
     const r0 = p * NR;
     const nrow = min(NR, nOut - r0);
     pack_panel(kind == 1, w, rowBytes, nb, nbq, nOut, r0, pq, ps);
@@ -266,7 +267,7 @@ function qgemm_q4_r(w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stri
   const ps = pq + (<usize>ng << 9);
   const facc = ps + (<usize>(ng * NR) << 4);
   const dOff = <usize>nbq << 5, sOff = dOff + (<usize>nbq << 2);
-  for (let p = chunk_first(nth); p < np; p = chunk_next(p, nth)) {
+  for (let ch = chunk_first(nth); ch * 4 < np; ch = chunk_next(ch, nth)) for (let p = ch * 4; p < min(np, ch * 4 + 4); p++) {
     const r0 = p * NR;
     const nrow = min(NR, nOut - r0);
     pack_panel_q4_r(w, rowBytes, nb, nbq, nOut, r0, pq, ps);

@@ -114,7 +114,7 @@ import { chunk_first, chunk_next, half_to_f32, halves_to_f32x4, hsum_i32, madd, 
  * dot_q80_q40_row (bit-identical results).
  */
 // @ts-ignore: decorator
-@inline function dot2_q80_q40(wA: usize, wB: usize, a: usize, nb: i32, q4: bool, oA: usize, oB: usize): void {
+@inline function dot2_q80_q40(wA: usize, wB: usize, a: usize, nb: i32, q4: bool, oA: usize, oB: usize, sink: usize): void {
   const r8 = q4 && ASC_FEATURE_RELAXED_SIMD;
   const ab: usize = r8 ? 32 : 64;
   const ad = a + <usize>nb * ab;
@@ -126,12 +126,12 @@ import { chunk_first, chunk_next, half_to_f32, halves_to_f32x4, hsum_i32, madd, 
     const q = a + <usize>b * ab;
     const da = v128.load(ad + (<usize>b << 2));
     const pA = wA + <usize>b * bs, pB = wB + <usize>b * bs;
-    const siA = group_sums(pA, q, b, asum, q4, oA);
+    const siA = group_sums(pA, q, b, asum, q4, sink);
     accA = f32x4.add(accA, f32x4.mul(f32x4.convert_i32x4_s(siA), f32x4.mul(scales4(pA, bs, 0), da)));
-    v128.store_lane<i32>(oB, accA, 0);
-    const siB = group_sums(pB, q, b, asum, q4, oB);
+    v128.store_lane<i32>(sink, accA, 0);
+    const siB = group_sums(pB, q, b, asum, q4, sink);
     accB = f32x4.add(accB, f32x4.mul(f32x4.convert_i32x4_s(siB), f32x4.mul(scales4(pB, bs, 0), da)));
-    v128.store_lane<i32>(oA, accB, 0);
+    v128.store_lane<i32>(sink, accB, 0);
   }
   store<f32>(oA, finish_row(accA, wA, a, b, nb, q4));
   store<f32>(oB, finish_row(accB, wB, a, b, nb, q4));
@@ -533,52 +533,52 @@ const TB: i32 = 32; // tokens per tile: a weight row is reused for TB tokens whi
  * Quantized/F16/F32 mat-mul. `kind`: 0 = Q8_0, 1 = Q4_0, 2 = Q4_K, 3 = Q6_K, 4 = F16 (act = f16-rounded
  * f32 rows scaled by 2^112, act.ts round_f16_scaled), 5 = F32 (act = the f32 rows).
  * w: nOut rows of rowBytes; act: nTok rows `stride` bytes apart (layouts above); out: [nTok][nOut] f32;
- * scratch: 64 bytes per thread.
+ * scratch: 128 bytes per thread.
  */
 export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, scratch: usize, ith: i32, nth: i32): void {
-  scratch += <usize>ith << 6; // 64 bytes per thread: F16 sums of exact groups, F16 masks
+  scratch += <usize>ith << 7; // 128 bytes per thread: F16 sums of exact groups, F16 masks, the pin sink
   v128.store(scratch, i32x4.splat(0x8fffe000), 32);
   v128.store(scratch, i16x8.splat(0x7c00), 48);
+  const sink = scratch + 64; // the pinning stores (see dot_q80_q40_row) go to this thread's own lines
   // Rows are visited from four places at once (one row of each quarter of the matrix in turn):
   // four streams keep more memory reads in flight than one (measured ~1.3x on weights that come
-  // from RAM). Local index i maps to row (i & 3) * q + (i >> 2); chunks are 16 local indices.
+  // from RAM). Local index i maps to row (i & 3) * q + (i >> 2); a chunk is 64 local indices, so
+  // each chunk writes whole 64-byte lines of `out` (no line is written by two threads).
   const q = (nOut + 3) >> 2;
   const nLocal = 4 * q;
-  for (let ch = chunk_first(nth); ch * 16 < nLocal; ch = chunk_next(ch, nth)) {
-    const i1 = min(ch * 16 + 16, nLocal);
+  for (let ch = chunk_first(nth); ch * 64 < nLocal; ch = chunk_next(ch, nth)) {
+    const i0 = ch * 64, i1 = min(i0 + 64, nLocal);
+    if (nTok == 1 && kind <= 1) {
+      // decode: two rows (from two of the four streams) at a time
+      for (let i = i0; i < i1; i += 2) {
+        const rA = (i & 3) * q + (i >> 2), rB = ((i + 1) & 3) * q + ((i + 1) >> 2);
+        const oA = out + (<usize>rA << 2), oB = out + (<usize>rB << 2);
+        if (rA < nOut && rB < nOut) {
+          dot2_q80_q40(w + <usize>rA * <usize>rowBytes, w + <usize>rB * <usize>rowBytes, act, n >> 5, kind == 1, oA, oB, sink);
+        } else if (rA < nOut) {
+          store<f32>(oA, dot_q80_q40_row(w + <usize>rA * <usize>rowBytes, act, n >> 5, kind == 1, sink));
+        } else if (rB < nOut) {
+          store<f32>(oB, dot_q80_q40_row(w + <usize>rB * <usize>rowBytes, act, n >> 5, kind == 1, sink));
+        }
+      }
+      continue;
+    }
     for (let t0 = 0; t0 < nTok; t0 += TB) {
       const t1 = min(t0 + TB, nTok);
-      if (nTok == 1 && kind <= 1) {
-        // decode: two rows (from two of the four streams) at a time
-        const a = act;
-        for (let i = ch * 16; i < i1; i += 2) {
-          const rA = (i & 3) * q + (i >> 2), rB = ((i + 1) & 3) * q + ((i + 1) >> 2);
-          const oA = out + (<usize>rA << 2), oB = out + (<usize>rB << 2);
-          if (rA < nOut && rB < nOut) {
-            dot2_q80_q40(w + <usize>rA * <usize>rowBytes, w + <usize>rB * <usize>rowBytes, a, n >> 5, kind == 1, oA, oB);
-          } else if (rA < nOut) {
-            store<f32>(oA, dot_q80_q40_row(w + <usize>rA * <usize>rowBytes, a, n >> 5, kind == 1, oA));
-          } else if (rB < nOut) {
-            store<f32>(oB, dot_q80_q40_row(w + <usize>rB * <usize>rowBytes, a, n >> 5, kind == 1, oB));
-          }
-        }
-        continue;
-      }
-      for (let i = ch * 16; i < i1; i++) {
+      for (let i = i0; i < i1; i++) {
         const r = (i & 3) * q + (i >> 2);
         if (r >= nOut) continue;
         const wr = w + <usize>r * <usize>rowBytes;
         for (let t = t0; t < t1; t++) {
           const a = act + <usize>t * <usize>stride;
           let v: f32;
-          const o = out + ((<usize>t * <usize>nOut + <usize>r) << 2);
-          if (kind == 0) v = dot_q80_q40_row(wr, a, n >> 5, false, o);
-          else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true, o);
-          else if (kind == 2) v = ASC_FEATURE_RELAXED_SIMD ? dot_q4_k_row_r(wr, a, n >> 8, n, o) : dot_q4_k_row(wr, a, n >> 8, n, o);
-          else if (kind == 3) v = ASC_FEATURE_RELAXED_SIMD ? dot_q6_k_row_r(wr, a, n >> 8, n, o) : dot_q6_k_row(wr, a, n >> 8, n, o);
+          if (kind == 0) v = dot_q80_q40_row(wr, a, n >> 5, false, sink);
+          else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true, sink);
+          else if (kind == 2) v = ASC_FEATURE_RELAXED_SIMD ? dot_q4_k_row_r(wr, a, n >> 8, n, sink) : dot_q4_k_row(wr, a, n >> 8, n, sink);
+          else if (kind == 3) v = ASC_FEATURE_RELAXED_SIMD ? dot_q6_k_row_r(wr, a, n >> 8, n, sink) : dot_q6_k_row(wr, a, n >> 8, n, sink);
           else if (kind == 4) v = dot_f16_row(wr, a, n, scratch);
           else v = dot_f32_row(wr, a, n);
-          store<f32>(o, v);
+          store<f32>(out + ((<usize>t * <usize>nOut + <usize>r) << 2), v);
         }
       }
     }

@@ -231,7 +231,7 @@ export class WasmKernels implements Kernels {
         act = this.arena.alloc(nTokens * stride, 16);
         this.par("quantize_q8_k", [xp, n, nTokens, act, stride, this.relaxed ? 1 : 0], nTokens >= 4 ? nTokens * n * 8 : 0);
       }
-      this.par("matmul_q", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op, this.arena.alloc(64 * this.threads, 64)], work);
+      this.par("matmul_q", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op, this.arena.alloc(128 * this.threads, 64)], work);
     });
   }
 
