@@ -1,10 +1,12 @@
-// Mat-muls on quantized weights for few tokens (decode): one weight row at a time against each
-// activation row (quantized by act.ts).
-// The integer block sums are exact and the float steps are the same f32 operations, in the
-// same order, as src/kernels/ref/matmul.ts, so results match the reference bit for bit.
+// Mat-muls for few tokens (decode) on quantized, F16 and F32 weights: weight rows against each
+// activation row (quantized by act.ts); Q8_0/Q4_0 with 4+ tokens go to qgemm.ts, F16/F32 to
+// gemm.ts gemm_wt. On quantized weights the integer block sums are exact and the float steps are
+// the same f32 operations, in the same order, as src/kernels/ref/matmul.ts, so results match the
+// reference bit for bit; F16/F32 differ by f32 summation order only.
 import { chunk_first, chunk_next, half_to_f32, halves_to_f32x4, hsum_i32, madd, rdot_i16, reduce4_i32 } from "./common";
 
-// Activation layouts: see act.ts (Q8_0 rows hold i16 quants; Q8_K rows i8).
+// Activation layouts: see act.ts (i16 quants in the plain build, i8 in the relaxed one for Q4_0
+// and the K-quants).
 
 // ----- dot products of one weight row with one activation row -----
 
