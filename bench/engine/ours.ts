@@ -1,6 +1,6 @@
 /**
  * Our engine on one model file, run in its own process so that its peak RSS is its own:
- *   node dist/bench/engine/ours.js --model F --threads N [--pp 512] [--tg 128] [--reps 3] [--profile]
+ *   node dist/bench/engine/ours.js --model F --threads N [--pp 512] [--tg 128] [--reps 3] [--n-batch B] [--profile]
  * Prints one JSON line: pp and tg tokens/s (best of reps), RSS figures, KV cache bytes.
  * The model is loaded with src/models loadModelFile (file read once into kernel memory).
  * pp = one batched eval of `pp` tokens at position 0 (llama-bench's pp); tg = `tg` single-token
@@ -8,6 +8,7 @@
  * --profile: also times every kernel call (by op, and matmul by weight type and shape) during
  * one pp and one tg run and prints the table on stderr.
  */
+import { readFileSync } from "node:fs";
 import { loadWasmKernels } from "../../src/kernels/index.js";
 import { loadModelFile } from "../../src/models/index.js";
 import { profiled } from "./profile.js";
@@ -25,13 +26,27 @@ const pp = Number(arg("pp", "512"));
 const tg = Number(arg("tg", "128"));
 const reps = Number(arg("reps", "3"));
 const relaxed = arg("relaxed", "auto");
+const nBatch = Number(arg("n-batch", "0"));
 const profile = process.argv.includes("--profile");
 
+/** Resident anonymous memory (RssAnon of /proc/self/status: heap, wasm memory; not the node binary's code pages), bytes; 0 where /proc is missing. */
+function rssAnon(): number {
+  try {
+    const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+let anonPeak = 0;
+const sampleAnon = (): void => { anonPeak = Math.max(anonPeak, rssAnon()); };
+
 const rssBase = process.memoryUsage().rss;
+const anonBase = rssAnon();
 const t0 = performance.now();
 const kernels = await loadWasmKernels({ threads, relaxed: relaxed === "auto" ? "auto" : relaxed === "true" });
 const nCtx = Math.max(pp, tg);
-const model = loadModelFile(file, kernels, { nCtx, nBatch: Math.max(1, pp) });
+const model = loadModelFile(file, kernels, { nCtx, ...(nBatch > 0 ? { nBatch } : {}) });
 const loadSeconds = (performance.now() - t0) / 1000;
 const rssLoaded = process.memoryUsage().rss;
 
@@ -43,7 +58,9 @@ function runPp(): number {
   model.reset();
   const t = performance.now();
   model.eval(tokens.subarray(0, pp), 0);
-  return (performance.now() - t) / 1000;
+  const s = (performance.now() - t) / 1000;
+  sampleAnon();
+  return s;
 }
 
 const one = new Int32Array(1);
@@ -54,7 +71,9 @@ function runTg(): number {
     one[0] = tokens[i]!;
     model.eval(one, i);
   }
-  return (performance.now() - t) / 1000;
+  const s = (performance.now() - t) / 1000;
+  sampleAnon();
+  return s;
 }
 
 // warm-up (tiers the wasm and JS code up), then best of reps
@@ -80,7 +99,7 @@ console.log(JSON.stringify({
   ppTs: pp > 0 ? pp / ppBest : null,
   tgTs: tg > 0 ? tg / tgBest : null,
   loadSeconds,
-  rssBase, rssLoaded, rssPeak: ru.maxRSS * 1024,
+  rssBase, rssLoaded, rssPeak: ru.maxRSS * 1024, anonBase, anonPeak,
   kvBytes: cache.bytes,
   wasmBytes: kernels.memory.buffer.byteLength,
 }));

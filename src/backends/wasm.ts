@@ -7,7 +7,7 @@ import { GlassboxError } from "../errors.js";
 import { GgufFile } from "../formats/gguf/index.js";
 import type { StreamDecoderLike } from "../generate/index.js";
 import { loadWasmKernels, refKernels, type Kernels } from "../kernels/index.js";
-import { loadModel, openLoraAdapter, supportedArchitectures, type Model } from "../models/index.js";
+import { loadModel, loadModelFile, openLoraAdapter, supportedArchitectures, type Model } from "../models/index.js";
 import { Tokenizer } from "../tokenizer/index.js";
 import type { Backend, BackendEncodeOptions, BackendTokenizer, OpenBackendOptions } from "./backend.js";
 import { checkEvalInput, checkOpen, checkThreads, resolveNCtx } from "./check.js";
@@ -111,8 +111,9 @@ function checkWasmArchitecture(file: GgufFile): void {
 }
 
 /**
- * Opens a GGUF model on our own engine: reads the tokenizer and weights (the file is closed
- * afterwards), loads the WebAssembly kernels with `threads` threads.
+ * Opens a GGUF model on our own engine: reads the header and tokenizer, loads the WebAssembly
+ * kernels with `threads` threads, then reads the whole file once into kernel memory, where the
+ * weights are used in place (models/load-file.ts; the file is closed afterwards).
  * LoRA adapters (`lora`: adapter GGUF paths, scale 1 each) are applied as llama.cpp applies them
  * (src/models/lora-kernels.ts): the base stays as stored, adapted matmuls add scale·B·(A·x).
  * @throws GlassboxError INVALID_OPTION (bad threads / nCtx), the GGUF reader's errors,
@@ -131,7 +132,9 @@ export async function openWasmBackend(modelPath: string, opts: OpenWasmBackendOp
     const nCtx = resolveNCtx(opts.nCtx, info.nCtxTrain);
     const tokenizer = new WasmTokenizer(Tokenizer.fromGguf(file));
     kernels = opts.kernels === "ref" ? refKernels : await loadWasmKernels(opts.threads !== undefined ? { threads: opts.threads } : {});
-    const model = loadModel(file, kernels, { nCtx, lora });
+    // The wasm kernels read the weights in place from one copy of the file in their memory
+    // (peak RSS about file + KV cache); the reference kernels take per-tensor copies.
+    const model = opts.kernels === "ref" ? loadModel(file, kernels, { nCtx, lora }) : loadModelFile(modelPath, kernels, { nCtx, lora });
     return new WasmBackend(model, kernels, tokenizer, info.chatTemplate, kernels.threads);
   } catch (e) {
     await kernels?.close();
