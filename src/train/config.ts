@@ -102,6 +102,8 @@ export const MetadataSchema = z.object({
   url: z.string().optional(),
   /** The training data sets (general.dataset.*); default: one per corpus path given. */
   datasets: z.array(DatasetSchema).optional(),
+  /** A Jinja chat template written as tokenizer.chat_template (what `glassbox chat` and chat data use). */
+  chat_template: z.string().min(1).optional(),
 }).strict();
 
 /** The whole config file. */

@@ -210,6 +210,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     tokSource = `byte-level BPE trained on the corpus (${tokenizerSummary.vocabSize} tokens)`;
   }
   const tokKvs = tokenizerKvs(tokFile);
+  // The config's chat template replaces the tokenizer file's own, in the model file only (not in
+  // checkpoints: metadata may change between runs without changing the training).
+  const modelTokKvs = c.metadata.chat_template === undefined ? tokKvs
+    : [...tokKvs.filter((e) => e.key !== "tokenizer.chat_template"), kv.string("tokenizer.chat_template", c.metadata.chat_template)];
   const tok = Tokenizer.fromGguf(tokFile);
   tokFile.close(); // the tokenizer and the checkpoint's tensors are copies
 
@@ -279,7 +283,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         kv.f64("glassbox.training.seconds", r.elapsed),
       ];
       if (ev && Number.isFinite(ev.bits_per_byte)) facts.push(kv.f64("glassbox.training.held_out_bits_per_byte", ev.bits_per_byte));
-      await writeGgufFile(o.out, llamaToGguf(model, { name: c.name, tokenizer: tokKvs, extra: provenanceKvs(c, o.corpus, sha, facts) }));
+      await writeGgufFile(o.out, llamaToGguf(model, { name: c.name, tokenizer: modelTokKvs, extra: provenanceKvs(c, o.corpus, sha, facts) }));
     }
     return {
       out: o.out, checkpointPath: ckPath, logPath, chartPath, tokenizerOut, tokenizerSummary,

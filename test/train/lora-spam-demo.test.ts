@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { chatLine, emailExcerpt, loadSpamAssassin, runSpamDemo, splitEmails } from "../../scripts/spam-demo.js";
+import { openBackend } from "../../src/backends/index.js";
+import { chatLine, emailExcerpt, fitEmail, loadSpamAssassin, runSpamDemo, splitEmails, type Email } from "../../scripts/spam-demo.js";
 import { repoRoot } from "../helpers/vectors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gb-spam-demo-"));
@@ -19,6 +20,26 @@ test("e-mail excerpts: subject, body without headers, MIME boundaries or tags", 
   const raw = "From: a@b\nSubject: Cheap  pills\nX-Spam: yes\n\nThis is a multi-part message in MIME format.\n------=_Part1\nContent-Type: text/html\n\n<p>Buy&nbsp;now</p>\n  today!\n";
   assert.equal(emailExcerpt(raw, 100), "Subject: Cheap  pills\nBuy now\ntoday!");
   assert.equal(emailExcerpt(raw, 3), "Subject: Cheap  pills\nBuy");
+});
+
+test("long subjects are cut; an excerpt is shortened to the longest prefix whose question fits the token budget", async () => {
+  const long = "=?utf-8?B?" + "QUJD".repeat(100) + "?=";
+  assert.equal(emailExcerpt(`Subject: ${long}\n\nhi`, 10), `Subject: ${long.slice(0, 80)}\nhi`);
+  const be = await openBackend(join(repoRoot, "models", "example.gguf"), { backend: "wasm", threads: 1, nCtx: 64 });
+  try {
+    const e: Email = { text: "Subject: offer\n" + "win money now ".repeat(40), label: "spam", source: "t/1" };
+    const count = async (x: Email): Promise<number> => (await fitEmail(be, x, 1000)) === x ? 1 : 0;
+    assert.equal(await count(e), 1, "fits a large budget unchanged");
+    const f = await fitEmail(be, e, 40);
+    assert.ok(f.text.length < e.text.length && e.text.startsWith(f.text));
+    // one more character would not fit: the cut is the longest that does
+    const longer = { ...e, text: e.text.slice(0, f.text.length + 1) };
+    assert.notEqual((await fitEmail(be, longer, 40)).text, longer.text);
+    await assert.rejects(fitEmail(be, e, 3), { code: "PROMPT_TOO_LONG" });
+    console.log(`excerpt cut from ${e.text.length} to ${f.text.length} characters for a 40-token question`);
+  } finally {
+    await be.close();
+  }
 });
 
 test("balanced, disjoint, seeded split of the SpamAssassin corpus", () => {
