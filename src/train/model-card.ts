@@ -145,6 +145,10 @@ export function modelCardMarkdown(i: ModelCardInfo): string {
     `| file | \`${i.ggufFile}\`, F32, ${(i.ggufBytes / 1e6).toFixed(1)} MB, sha256 \`${i.ggufSha256}\` |`,
     `| tokenizer sha256 | \`${i.tokenizerSha256}\` (the vocabulary-only GGUF; the same KVs are in the model file) |`,
     "",
+    ...(c.metadata.chat_template !== undefined
+      ? ["## Chat template", "", "The file's `tokenizer.chat_template` (what `glassbox chat` and chat fine-tuning data use):", "",
+        "```jinja", c.metadata.chat_template, "```", ""]
+      : []),
     "## License",
     "",
     `The weights are released under the **${i.license}** license (open: use, modify and redistribute, commercially too, ` +

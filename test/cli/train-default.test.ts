@@ -64,6 +64,7 @@ test("the recipe's config: valid, about 4.2 M parameters, F32 file well under 50
   assert.equal(c.metadata.license, "Apache-2.0");
   assert.equal(c.metadata.datasets?.length, 3);
   assert.ok(c.training.checkpoint_every > 0, "checkpoints on");
+  assert.match(c.metadata.chat_template ?? "", /add_generation_prompt/, "a chat template for `glassbox chat`");
 });
 
 test("model card: Hugging Face front matter, data sources, baselines", () => {
@@ -87,4 +88,5 @@ test("model card: Hugging Face front matter, data sources, baselines", () => {
   assert.match(md, /a{64}/);
   assert.match(md, /Apache-2\.0/);
   assert.match(md, /2 h 46 min 40 s/);
+  assert.ok(md.includes("## Chat template\n\nThe file's `tokenizer.chat_template`") && md.includes("```jinja\n" + c.metadata.chat_template + "\n```"), "the chat template is on the card");
 });
