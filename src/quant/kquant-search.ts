@@ -13,12 +13,11 @@ export const GROUP_MAX_EPS = Math.fround(1e-15);
 const F01 = Math.fround(0.1);
 
 /**
- * `make_qx_quants(n, nmax, x, L, rmse_type = 1, qw = NULL)`: symmetric quantization of x[xo..xo+n)
- * to integers in [-nmax, nmax-1], stored in L[lo..lo+n) offset by +nmax. Tries the scale -nmax/max and
- * 18 nearby candidates, keeping the best weighted (w = x^2) least-squares fit. Returns the scale
- * (0 for an all-zero group). Only the rmse_type = 1 path (used by Q6_K) is implemented; n <= 32.
+ * The opening scan of `make_qx_quants` / `make_q3_quants`: the signed value of largest magnitude in
+ * x[xo..xo+n) (the first one on ties, NaN never chosen). When that magnitude is below GROUP_MAX_EPS
+ * the group counts as all zero: L[lo..lo+n) is zeroed and 0 is returned (a real maximum is never 0).
  */
-export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, L: Int8Array, lo: number): number {
+function groupSignedMax(n: number, x: Float32Array, xo: number, L: Int8Array, lo: number): number {
   let max = 0;
   let amax = 0;
   for (let i = 0; i < n; i++) {
@@ -29,6 +28,18 @@ export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: numbe
     for (let i = 0; i < n; i++) L[lo + i] = 0;
     return 0;
   }
+  return max;
+}
+
+/**
+ * `make_qx_quants(n, nmax, x, L, rmse_type = 1, qw = NULL)`: symmetric quantization of x[xo..xo+n)
+ * to integers in [-nmax, nmax-1], stored in L[lo..lo+n) offset by +nmax. Tries the scale -nmax/max and
+ * 18 nearby candidates, keeping the best weighted (w = x^2) least-squares fit. Returns the scale
+ * (0 for an all-zero group). Only the rmse_type = 1 path (used by Q6_K) is implemented; n <= 32.
+ */
+export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, L: Int8Array, lo: number): number {
+  const max = groupSignedMax(n, x, xo, L, lo);
+  if (max === 0) return 0;
   const cand = candidate;
   let iscale = f32(-nmax / max);
   let sumlx = 0;
@@ -89,16 +100,8 @@ function clampedNearestSym(v: number, nmax: number): number {
  * offset by +nmax. Returns the least-squares scale (0 for an all-zero group). Used by Q3_K.
  */
 export function makeQ3Quants(n: number, nmax: number, x: Float32Array, xo: number, L: Int8Array, lo: number): number {
-  let max = 0;
-  let amax = 0;
-  for (let i = 0; i < n; i++) {
-    const ax = Math.abs(x[xo + i]!);
-    if (ax > amax) { amax = ax; max = x[xo + i]!; }
-  }
-  if (amax < GROUP_MAX_EPS) {
-    for (let i = 0; i < n; i++) L[lo + i] = 0;
-    return 0;
-  }
+  const max = groupSignedMax(n, x, xo, L, lo);
+  if (max === 0) return 0;
   const iscale = f32(-nmax / max);
   let sumlx = 0;
   let suml2 = 0;
