@@ -13,6 +13,7 @@
  * Symbols carry string ids (token id, or a private id for merge parts that are not tokens); a
  * PairTable maps (left id, right id) to (rank, merged id). Results are cached per word.
  */
+import { runMerges } from "./merge-loop.js";
 import { BigramQueue, IdBuffer, PairTable } from "./merge-queue.js";
 import { PreTokenizer } from "./pretokenizers.js";
 import { BYTE_TO_CPT, putUtf8, toCodepoints } from "./unicode.js";
@@ -122,37 +123,11 @@ export class BpeEncoder {
       const t = this.vocab.textToToken(s);
       if (t !== TOKEN_NULL) return Int32Array.of(t);
     }
-    for (let i = 0; i < nb; i++) {
-      symId[i] = this.byteSym[bytes[i]!]!;
-      symLen[i] = 1;
-      symPrev[i] = i - 1;
-      symNext[i] = i + 1;
-    }
-    symNext[nb - 1] = -1;
-    queue.clear();
-    const tryAdd = (l: number, r: number): void => {
-      if (l < 0 || r < 0) return;
+    for (let i = 0; i < nb; i++) symId[i] = this.byteSym[bytes[i]!]!;
+    runMerges({ symId, symLen, symPrev, symNext }, queue, 0, nb, (l, r) => {
       const s = pairs.find(symId[l]!, symId[r]!);
-      if (s < 0) return;
-      queue.push(pairs.v0(s), l, r, symLen[l]! + symLen[r]!, pairs.v1(s));
-    };
-    for (let i = 1; i < nb; i++) tryAdd(i - 1, i);
-    while (queue.length > 0) {
-      queue.pop();
-      const l = queue.popLeft;
-      const r = queue.popRight;
-      const ll = symLen[l]!;
-      const rl = symLen[r]!;
-      if (ll === 0 || rl === 0 || ll + rl !== queue.popSize) continue;
-      symLen[l] = ll + rl;
-      symLen[r] = 0;
-      symId[l] = queue.popValue;
-      const nx = symNext[r]!;
-      symNext[l] = nx;
-      if (nx >= 0) symPrev[nx] = l;
-      tryAdd(symPrev[l]!, l);
-      tryAdd(l, nx);
-    }
+      if (s >= 0) queue.push(pairs.v0(s), l, r, symLen[l]! + symLen[r]!, pairs.v1(s));
+    });
     const nVocab = this.vocab.size;
     const res: number[] = [];
     for (let i = 0; i !== -1; i = symNext[i]!) {

@@ -213,6 +213,32 @@ const F_L = CPT_LETTER;
 const F_N = CPT_NUMBER;
 const F_WS = CPT_WHITESPACE;
 
+/**
+ * Length of the English contraction ('s 't 'm 'd: 2; 're 've 'll: 3) starting at cps[pos] and
+ * ending before `end`, or 0 if there is none. `caseless` lowercases the letters first (Llama-3's
+ * `(?i:...)`); GPT-2 matches them as written.
+ */
+function contractionAt(cps: Int32Array, pos: number, end: number, caseless: boolean): number {
+  if (cps[pos] !== APOS || pos + 1 >= end) return 0;
+  const a = caseless ? cptToLower(cps[pos + 1]!) : cps[pos + 1]!;
+  if (a === 0x73 || a === 0x74 || a === 0x6d || a === 0x64) return 2; // s t m d
+  if (pos + 2 >= end) return 0;
+  const b = caseless ? cptToLower(cps[pos + 2]!) : cps[pos + 2]!;
+  if ((a === 0x72 && b === 0x65) || (a === 0x76 && b === 0x65) || (a === 0x6c && b === 0x6c)) return 3; // re ve ll
+  return 0;
+}
+
+/**
+ * Length of the last alternatives `\s+(?!\S)|\s+` for a run of `nws` whitespace code points at
+ * `pos` in a piece ending at `end`: a run followed by a non-space leaves its last space to the next
+ * word (nws - 1 when nws > 1), a run reaching the end takes all of it, and with no whitespace
+ * (nws = 0) the one code point at `pos` is a word of its own (1).
+ */
+function spaceRunMatch(nws: number, pos: number, end: number): number {
+  if (nws > 1 && pos + nws < end) return nws - 1;
+  return nws > 0 ? nws : 1;
+}
+
 /** GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
 function splitGpt2(cps: Int32Array, _n: number, flags: Uint16Array, pieces: number[]): number[] {
   const out: number[] = [];
@@ -227,21 +253,11 @@ function splitGpt2(cps: Int32Array, _n: number, flags: Uint16Array, pieces: numb
     while (pos < end) {
       const cpt = cps[pos]!;
       const f = flags[cpt]!;
-      if (cpt === APOS && pos + 1 < end) {
-        const a = cps[pos + 1]!;
-        if (a === 0x73 || a === 0x74 || a === 0x6d || a === 0x64) { // s t m d
-          out.push(2);
-          pos += 2;
-          continue;
-        }
-        if (pos + 2 < end) {
-          const b = cps[pos + 2]!;
-          if ((a === 0x72 && b === 0x65) || (a === 0x76 && b === 0x65) || (a === 0x6c && b === 0x6c)) { // re ve ll
-            out.push(3);
-            pos += 3;
-            continue;
-          }
-        }
+      const nc = contractionAt(cps, pos, end, false);
+      if (nc > 0) {
+        out.push(nc);
+        pos += nc;
+        continue;
       }
       const s = cpt === SPACE ? 1 : 0;
       let f2 = s ? fl(pos + 1) : f;
@@ -268,18 +284,9 @@ function splitGpt2(cps: Int32Array, _n: number, flags: Uint16Array, pieces: numb
       }
       let nws = 0;
       while (fl(pos + nws) & F_WS) nws++;
-      if (nws > 1 && pos + nws < end) {
-        out.push(nws - 1); // \s+(?!\S): leave the last space for the next word
-        pos += nws - 1;
-        continue;
-      }
-      if (nws > 0) {
-        out.push(nws);
-        pos += nws;
-        continue;
-      }
-      out.push(1);
-      pos += 1;
+      const m = spaceRunMatch(nws, pos, end);
+      out.push(m);
+      pos += m;
     }
   }
   return out;
@@ -302,21 +309,11 @@ function makeSplitLlama3(maxDigits: number): SplitStep {
       while (pos < end) {
         const cpt = cps[pos]!;
         const f = flags[cpt]!;
-        if (cpt === APOS && pos + 1 < end) {
-          const a = cptToLower(cps[pos + 1]!);
-          if (a === 0x73 || a === 0x74 || a === 0x6d || a === 0x64) {
-            out.push(2);
-            pos += 2;
-            continue;
-          }
-          if (pos + 2 < end) {
-            const b = cptToLower(cps[pos + 2]!);
-            if ((a === 0x72 && b === 0x65) || (a === 0x76 && b === 0x65) || (a === 0x6c && b === 0x6c)) {
-              out.push(3);
-              pos += 3;
-              continue;
-            }
-          }
+        const nc = contractionAt(cps, pos, end, true);
+        if (nc > 0) {
+          out.push(nc);
+          pos += nc;
+          continue;
         }
         if (!(cpt === CR || cpt === LF || f & F_N)) {
           if (f & F_L || fl(pos + 1) & F_L) {
@@ -355,18 +352,9 @@ function makeSplitLlama3(maxDigits: number): SplitStep {
           pos = lastNl;
           continue;
         }
-        if (nws > 1 && pos + nws < end) {
-          out.push(nws - 1);
-          pos += nws - 1;
-          continue;
-        }
-        if (nws > 0) {
-          out.push(nws);
-          pos += nws;
-          continue;
-        }
-        out.push(1);
-        pos += 1;
+        const m = spaceRunMatch(nws, pos, end);
+        out.push(m);
+        pos += m;
       }
     }
     return out;

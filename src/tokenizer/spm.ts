@@ -15,6 +15,7 @@
  * every symbol is always a token or one code point, this finds exactly the pairs llama.cpp does.
  */
 import { GlassboxError } from "../errors.js";
+import { runMerges } from "./merge-loop.js";
 import { BigramQueue, IdBuffer, PairTable } from "./merge-queue.js";
 import { putUtf8 } from "./unicode.js";
 import { TOKEN_NULL, type Vocab } from "./vocab.js";
@@ -169,16 +170,7 @@ export class SpmEncoder {
   private mergeSegment(pairs: PairTable, from: number, to: number): Int32Array {
     const { symId, symLen, symPrev, symNext, cps, queue } = this;
     const scores = this.vocab.scores;
-    for (let i = from; i < to; i++) {
-      symLen[i] = 1;
-      symPrev[i] = i - 1;
-      symNext[i] = i + 1;
-    }
-    symPrev[from] = -1;
-    symNext[to - 1] = -1;
-    queue.clear();
-    const tryAdd = (l: number, r: number): void => {
-      if (l < 0 || r < 0) return;
+    runMerges({ symId, symLen, symPrev, symNext }, queue, from, to, (l, r) => {
       const a = symId[l]!;
       const b = symId[r]!;
       if (a < 0 || b < 0) return;
@@ -186,24 +178,7 @@ export class SpmEncoder {
       if (s < 0) return;
       const tok = pairs.v0(s);
       queue.push(-scores[tok]!, l, r, symLen[l]! + symLen[r]!, tok);
-    };
-    for (let i = from + 1; i < to; i++) tryAdd(i - 1, i);
-    while (queue.length > 0) {
-      queue.pop();
-      const l = queue.popLeft;
-      const r = queue.popRight;
-      const ll = symLen[l]!;
-      const rl = symLen[r]!;
-      if (ll === 0 || rl === 0 || ll + rl !== queue.popSize) continue;
-      symLen[l] = ll + rl;
-      symLen[r] = 0;
-      symId[l] = queue.popValue;
-      const nx = symNext[r]!;
-      symNext[l] = nx;
-      if (nx >= 0) symPrev[nx] = l;
-      tryAdd(symPrev[l]!, l);
-      tryAdd(l, nx);
-    }
+    });
     // emit tokens, byte fallback for code points that are no token
     const nVocab = this.vocab.size;
     const res: number[] = [];
