@@ -11,22 +11,21 @@
 import type { GgufFile } from "../formats/gguf/reader.js";
 import type { Kernels } from "../kernels/api.js";
 import type { RopeOptions, WeightMatrix } from "../kernels/ref/index.js";
+import { loadFusedAttention, loadGeluMlp, loadNorm } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
-  embedTokens, emit, ffnGelu, layerNorm, residual, ropeOptions, selfAttention,
-  type AttentionWeights, type GeluMlpWeights,
+  embedTokens, emit, ffnGelu, norm, residual, ropeOptions, selfAttention,
+  type AttentionWeights, type GeluMlpWeights, type NormWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
 import { WeightLoader } from "./weights.js";
 
 /** One Falcon block. */
 interface FalconLayer {
-  /** attn_norm.weight, attn_norm.bias [n_embd]: the input of the MLP (and of attention in 7B). */
-  readonly attnNorm: Float32Array;
-  readonly attnNormB: Float32Array;
-  /** attn_norm_2.weight, .bias [n_embd] (Falcon-40B only): the input of attention. */
-  readonly attnNorm2?: Float32Array;
-  readonly attnNorm2B?: Float32Array;
+  /** attn_norm.weight, attn_norm.bias [n_embd] (LayerNorm): the input of the MLP (and of attention in 7B). */
+  readonly attnNorm: NormWeights;
+  /** attn_norm_2.weight, .bias [n_embd] (LayerNorm; Falcon-40B only): the input of attention. */
+  readonly attnNorm2: NormWeights | undefined;
   /** attn_qkv [n_embd, n_embd_q + 2 n_embd_kv]; attn_output [n_embd_q, n_embd]. */
   readonly attn: AttentionWeights;
   /** ffn_up [n_embd, n_ff]; ffn_down [n_ff, n_embd]. */
@@ -38,9 +37,8 @@ export class FalconModel extends TransformerModel {
   /** token_embd.weight [n_embd, n_vocab]. */
   readonly tokEmbd: WeightMatrix;
   readonly layers: FalconLayer[] = [];
-  /** output_norm.weight, output_norm.bias [n_embd]. */
-  readonly outputNorm: Float32Array;
-  readonly outputNormB: Float32Array;
+  /** output_norm.weight, output_norm.bias [n_embd] (LayerNorm). */
+  readonly outputNorm: NormWeights;
   /** output.weight [n_embd, n_vocab], or token_embd when tied. */
   readonly output: WeightMatrix;
   /** RoPE settings (NEOX mode over the whole head). */
@@ -50,28 +48,19 @@ export class FalconModel extends TransformerModel {
   constructor(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptions = {}, keyArch = "falcon") {
     super(keyArch, kernels, readHParams(gguf, keyArch, "layer"), opts, { fusedQkv: true, secondNorm: true });
     const hp = this.hparams;
-    const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
+    const E = hp.nEmbd;
     const wl = new WeightLoader(gguf, kernels);
     this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
-    this.outputNorm = wl.vector("output_norm.weight", E);
-    this.outputNormB = wl.vector("output_norm.bias", E);
+    this.outputNorm = loadNorm(wl, hp, "output_norm", "layer");
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
     this.rope = ropeOptions(hp, "neox");
     for (let i = 0; i < hp.nLayer; i++) {
       const p = `blk.${i}.`;
-      const attnNorm2 = wl.vector(p + "attn_norm_2.weight", E, true);
       this.layers.push({
-        attnNorm: wl.vector(p + "attn_norm.weight", E),
-        attnNormB: wl.vector(p + "attn_norm.bias", E),
-        ...(attnNorm2 ? { attnNorm2, attnNorm2B: wl.vector(p + "attn_norm_2.bias", E) } : {}),
-        attn: {
-          wqkv: wl.matrix(p + "attn_qkv.weight", E, Q + 2 * KV),
-          wo: wl.matrix(p + "attn_output.weight", Q, E),
-        },
-        ffn: {
-          up: wl.matrix(p + "ffn_up.weight", E, F),
-          down: wl.matrix(p + "ffn_down.weight", F, E),
-        },
+        attnNorm: loadNorm(wl, hp, p + "attn_norm", "layer"),
+        attnNorm2: gguf.tensor(p + "attn_norm_2.weight") ? loadNorm(wl, hp, p + "attn_norm_2", "layer") : undefined,
+        attn: loadFusedAttention(wl, hp, p, "none"),
+        ffn: loadGeluMlp(wl, hp, p, "none"),
       });
     }
   }
@@ -83,11 +72,11 @@ export class FalconModel extends TransformerModel {
     emit(this, -1, "inp_embd", x, T, E, pos0);
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l]!;
-      layerNorm(this, h, x, T, L.attnNorm, L.attnNormB);               // h = ln(x): the MLP input
+      norm(this, h, x, T, L.attnNorm);                                  // h = ln(x): the MLP input
       emit(this, l, "attn_norm", h, T, E, pos0);
       let attnIn = h;
       if (L.attnNorm2) {                                                // Falcon-40B: attention reads ln_2(x)
-        layerNorm(this, h2, x, T, L.attnNorm2, L.attnNorm2B);
+        norm(this, h2, x, T, L.attnNorm2);
         emit(this, l, "attn_norm_2", h2, T, E, pos0);
         attnIn = h2;
       }
@@ -97,9 +86,6 @@ export class FalconModel extends TransformerModel {
       residual(this, x, ffnOut, x, T);
       emit(this, l, "l_out", x, T, E, pos0);
     }
-    if (!logits) return;
-    const rows = T - outFrom;
-    layerNorm(this, h, x.subarray(outFrom * E), rows, this.outputNorm, this.outputNormB);
-    this.head(h, rows, pos0 + outFrom, this.output, logits);
+    if (logits) this.head(T, outFrom, pos0, this.outputNorm, this.output, logits); // layernorm, then output · h
   }
 }

@@ -10,24 +10,23 @@ import { GlassboxError } from "../errors.js";
 import type { GgufFile } from "../formats/gguf/reader.js";
 import type { Kernels } from "../kernels/api.js";
 import type { WeightMatrix } from "../kernels/ref/index.js";
+import { loadFusedAttention, loadGeluMlp, loadNorm } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
-  embedTokens, emit, ffnGelu, layerNorm, residual, selfAttention,
-  type AttentionWeights, type GeluMlpWeights,
+  embedTokens, emit, ffnGelu, norm, residual, selfAttention,
+  type AttentionWeights, type GeluMlpWeights, type NormWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
 import { WeightLoader } from "./weights.js";
 
 /** One GPT-2 block. */
 interface Gpt2Layer {
-  /** attn_norm.weight, attn_norm.bias [n_embd]. */
-  readonly attnNorm: Float32Array;
-  readonly attnNormB: Float32Array;
+  /** attn_norm.weight, attn_norm.bias [n_embd] (LayerNorm). */
+  readonly attnNorm: NormWeights;
   /** attn_qkv [n_embd, n_embd_q + 2 n_embd_kv] + bias; attn_output [n_embd_q, n_embd] + bias [n_embd]. */
   readonly attn: AttentionWeights;
-  /** ffn_norm.weight, ffn_norm.bias [n_embd]. */
-  readonly ffnNorm: Float32Array;
-  readonly ffnNormB: Float32Array;
+  /** ffn_norm.weight, ffn_norm.bias [n_embd] (LayerNorm). */
+  readonly ffnNorm: NormWeights;
   /** ffn_up [n_embd, n_ff] + bias [n_ff]; ffn_down [n_ff, n_embd] + bias [n_embd]. */
   readonly ffn: GeluMlpWeights;
 }
@@ -39,9 +38,8 @@ export class Gpt2Model extends TransformerModel {
   /** position_embd.weight [n_embd, n_ctx_train]. */
   readonly posEmbd: WeightMatrix;
   readonly layers: Gpt2Layer[] = [];
-  /** output_norm.weight, output_norm.bias [n_embd]. */
-  readonly outputNorm: Float32Array;
-  readonly outputNormB: Float32Array;
+  /** output_norm.weight, output_norm.bias [n_embd] (LayerNorm). */
+  readonly outputNorm: NormWeights;
   /** output.weight [n_embd, n_vocab], or token_embd when tied. */
   readonly output: WeightMatrix;
 
@@ -52,32 +50,19 @@ export class Gpt2Model extends TransformerModel {
       throw new GlassboxError("MODEL_BAD_OPTION", `nCtx ${opts.nCtx} exceeds the ${hp.nCtxTrain} learned positions of this model`);
     }
     super(keyArch, kernels, hp, opts, { fusedQkv: true });
-    const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
+    const E = hp.nEmbd;
     const wl = new WeightLoader(gguf, kernels);
     this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
     this.posEmbd = wl.embedding("position_embd.weight", E, hp.nCtxTrain);
-    this.outputNorm = wl.vector("output_norm.weight", E);
-    this.outputNormB = wl.vector("output_norm.bias", E);
+    this.outputNorm = loadNorm(wl, hp, "output_norm", "layer");
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
     for (let i = 0; i < hp.nLayer; i++) {
       const p = `blk.${i}.`;
       this.layers.push({
-        attnNorm: wl.vector(p + "attn_norm.weight", E),
-        attnNormB: wl.vector(p + "attn_norm.bias", E),
-        attn: {
-          wqkv: wl.matrix(p + "attn_qkv.weight", E, Q + 2 * KV),
-          bqkv: wl.vector(p + "attn_qkv.bias", Q + 2 * KV),
-          wo: wl.matrix(p + "attn_output.weight", Q, E),
-          bo: wl.vector(p + "attn_output.bias", E),
-        },
-        ffnNorm: wl.vector(p + "ffn_norm.weight", E),
-        ffnNormB: wl.vector(p + "ffn_norm.bias", E),
-        ffn: {
-          up: wl.matrix(p + "ffn_up.weight", E, F),
-          upB: wl.vector(p + "ffn_up.bias", F),
-          down: wl.matrix(p + "ffn_down.weight", F, E),
-          downB: wl.vector(p + "ffn_down.bias", E),
-        },
+        attnNorm: loadNorm(wl, hp, p + "attn_norm", "layer"),
+        attn: loadFusedAttention(wl, hp, p, "required"),
+        ffnNorm: loadNorm(wl, hp, p + "ffn_norm", "layer"),
+        ffn: loadGeluMlp(wl, hp, p, "required"),
       });
     }
   }
@@ -91,20 +76,17 @@ export class Gpt2Model extends TransformerModel {
     emit(this, -1, "inp_embd", x, T, E, pos0);
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l]!;
-      layerNorm(this, h, x, T, L.attnNorm, L.attnNormB);               // h = layernorm(x)
+      norm(this, h, x, T, L.attnNorm);                               // h = layernorm(x)
       emit(this, l, "attn_norm", h, T, E, pos0);
       selfAttention(this, l, L.attn, {}, h, T, pos0, attnOut);
       residual(this, x, attnOut, x, T);                                 // x = attn + x
       emit(this, l, "ffn_inp", x, T, E, pos0);
-      layerNorm(this, h, x, T, L.ffnNorm, L.ffnNormB);                 // h = layernorm(x)
+      norm(this, h, x, T, L.ffnNorm);                                 // h = layernorm(x)
       emit(this, l, "ffn_norm", h, T, E, pos0);
       ffnGelu(this, l, L.ffn, h, T, pos0, ffnOut);
       residual(this, x, ffnOut, x, T);                                  // x = ffn + x
       emit(this, l, "l_out", x, T, E, pos0);
     }
-    if (!logits) return;
-    const rows = T - outFrom;
-    layerNorm(this, h, x.subarray(outFrom * E), rows, this.outputNorm, this.outputNormB);
-    this.head(h, rows, pos0 + outFrom, this.output, logits);
+    if (logits) this.head(T, outFrom, pos0, this.outputNorm, this.output, logits); // layernorm, then output · h
   }
 }

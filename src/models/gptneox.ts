@@ -10,24 +10,23 @@
 import type { GgufFile } from "../formats/gguf/reader.js";
 import type { Kernels } from "../kernels/api.js";
 import type { RopeOptions, WeightMatrix } from "../kernels/ref/index.js";
+import { loadFusedAttention, loadGeluMlp, loadNorm } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
-  embedTokens, emit, ffnGelu, layerNorm, residual, ropeOptions, selfAttention,
-  type AttentionWeights, type GeluMlpWeights,
+  embedTokens, emit, ffnGelu, norm, residual, ropeOptions, selfAttention,
+  type AttentionWeights, type GeluMlpWeights, type NormWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
 import { WeightLoader } from "./weights.js";
 
 /** One GPT-NeoX block. */
 interface GptNeoXLayer {
-  /** attn_norm.weight, attn_norm.bias [n_embd]. */
-  readonly attnNorm: Float32Array;
-  readonly attnNormB: Float32Array;
+  /** attn_norm.weight, attn_norm.bias [n_embd] (LayerNorm). */
+  readonly attnNorm: NormWeights;
   /** attn_qkv [n_embd, n_embd_q + 2 n_embd_kv] + bias; attn_output [n_embd_q, n_embd] + bias [n_embd]. */
   readonly attn: AttentionWeights;
-  /** ffn_norm.weight, ffn_norm.bias [n_embd]. */
-  readonly ffnNorm: Float32Array;
-  readonly ffnNormB: Float32Array;
+  /** ffn_norm.weight, ffn_norm.bias [n_embd] (LayerNorm). */
+  readonly ffnNorm: NormWeights;
   /** ffn_up [n_embd, n_ff] + bias [n_ff]; ffn_down [n_ff, n_embd] + bias [n_embd]. */
   readonly ffn: GeluMlpWeights;
 }
@@ -37,9 +36,8 @@ export class GptNeoXModel extends TransformerModel {
   /** token_embd.weight [n_embd, n_vocab]. */
   readonly tokEmbd: WeightMatrix;
   readonly layers: GptNeoXLayer[] = [];
-  /** output_norm.weight, output_norm.bias [n_embd]. */
-  readonly outputNorm: Float32Array;
-  readonly outputNormB: Float32Array;
+  /** output_norm.weight, output_norm.bias [n_embd] (LayerNorm). */
+  readonly outputNorm: NormWeights;
   /** output.weight [n_embd, n_vocab] (untied). */
   readonly output: WeightMatrix;
   /** RoPE settings (NEOX mode, partial: n_rot of head_dim). */
@@ -49,32 +47,19 @@ export class GptNeoXModel extends TransformerModel {
   constructor(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptions = {}, keyArch = "gptneox") {
     super(keyArch, kernels, readHParams(gguf, keyArch, "layer"), opts, { fusedQkv: true, secondNorm: true });
     const hp = this.hparams;
-    const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
+    const E = hp.nEmbd;
     const wl = new WeightLoader(gguf, kernels);
     this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
-    this.outputNorm = wl.vector("output_norm.weight", E);
-    this.outputNormB = wl.vector("output_norm.bias", E);
+    this.outputNorm = loadNorm(wl, hp, "output_norm", "layer");
     this.output = wl.matrix("output.weight", E, hp.nVocab);
     this.rope = ropeOptions(hp, "neox");
     for (let i = 0; i < hp.nLayer; i++) {
       const p = `blk.${i}.`;
       this.layers.push({
-        attnNorm: wl.vector(p + "attn_norm.weight", E),
-        attnNormB: wl.vector(p + "attn_norm.bias", E),
-        attn: {
-          wqkv: wl.matrix(p + "attn_qkv.weight", E, Q + 2 * KV),
-          bqkv: wl.vector(p + "attn_qkv.bias", Q + 2 * KV),
-          wo: wl.matrix(p + "attn_output.weight", Q, E),
-          bo: wl.vector(p + "attn_output.bias", E),
-        },
-        ffnNorm: wl.vector(p + "ffn_norm.weight", E),
-        ffnNormB: wl.vector(p + "ffn_norm.bias", E),
-        ffn: {
-          up: wl.matrix(p + "ffn_up.weight", E, F),
-          upB: wl.vector(p + "ffn_up.bias", F),
-          down: wl.matrix(p + "ffn_down.weight", F, E),
-          downB: wl.vector(p + "ffn_down.bias", E),
-        },
+        attnNorm: loadNorm(wl, hp, p + "attn_norm", "layer"),
+        attn: loadFusedAttention(wl, hp, p, "required"),
+        ffnNorm: loadNorm(wl, hp, p + "ffn_norm", "layer"),
+        ffn: loadGeluMlp(wl, hp, p, "required"),
       });
     }
   }
@@ -86,11 +71,11 @@ export class GptNeoXModel extends TransformerModel {
     emit(this, -1, "inp_embd", x, T, E, pos0);
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l]!;
-      layerNorm(this, h, x, T, L.attnNorm, L.attnNormB);               // h = ln1(x)
+      norm(this, h, x, T, L.attnNorm);                               // h = ln1(x)
       emit(this, l, "attn_norm", h, T, E, pos0);
       selfAttention(this, l, L.attn, { rope: this.rope }, h, T, pos0, attnOut);
       if (this.hparams.useParallelResidual) {
-        layerNorm(this, h2, x, T, L.ffnNorm, L.ffnNormB);              // h2 = ln2(x), same input x
+        norm(this, h2, x, T, L.ffnNorm);                              // h2 = ln2(x), same input x
         emit(this, l, "ffn_norm", h2, T, E, pos0);
         ffnGelu(this, l, L.ffn, h2, T, pos0, ffnOut);
         residual(this, x, ffnOut, x, T);                                // x = (ffn + x) + attn
@@ -98,16 +83,13 @@ export class GptNeoXModel extends TransformerModel {
       } else {
         residual(this, x, attnOut, x, T);                               // x = attn + x
         emit(this, l, "ffn_inp", x, T, E, pos0);
-        layerNorm(this, h, x, T, L.ffnNorm, L.ffnNormB);               // h = ln2(x)
+        norm(this, h, x, T, L.ffnNorm);                               // h = ln2(x)
         emit(this, l, "ffn_norm", h, T, E, pos0);
         ffnGelu(this, l, L.ffn, h, T, pos0, ffnOut);
         residual(this, x, ffnOut, x, T);                                // x = ffn + x
       }
       emit(this, l, "l_out", x, T, E, pos0);
     }
-    if (!logits) return;
-    const rows = T - outFrom;
-    layerNorm(this, h, x.subarray(outFrom * E), rows, this.outputNorm, this.outputNormB);
-    this.head(h, rows, pos0 + outFrom, this.output, logits);
+    if (logits) this.head(T, outFrom, pos0, this.outputNorm, this.output, logits); // layernorm, then output · h
   }
 }

@@ -252,6 +252,27 @@ export function layerNorm(m: ForwardContext, out: Float32Array, x: Float32Array,
   m.kernels.layerNorm(out, x, nTokens, m.hparams.nEmbd, m.hparams.normEps, weight, bias);
 }
 
+/**
+ * The weights of one normalization over n_embd: RMSNorm (`kind` "rms": `<name>.weight` only) or
+ * LayerNorm (`kind` "layer": `<name>.weight` and `<name>.bias`; the bias is optional for the kernel).
+ */
+export interface NormWeights {
+  readonly kind: "rms" | "layer";
+  /** <name>.weight [n_embd]. */
+  readonly weight: Float32Array;
+  /** <name>.bias [n_embd] (LayerNorm only). */
+  readonly bias?: Float32Array;
+}
+
+/**
+ * Applies `w` to each row of x [nTokens][n_embd] into out [nTokens][n_embd]: {@link rmsNorm} for
+ * kind "rms", {@link layerNorm} for kind "layer" (out may alias x as the kernels allow).
+ */
+export function norm(m: ForwardContext, out: Float32Array, x: Float32Array, nTokens: number, w: NormWeights): void {
+  if (w.kind === "rms") rmsNorm(m, out, x, nTokens, w.weight);
+  else layerNorm(m, out, x, nTokens, w.weight, w.bias);
+}
+
 /** Residual add: out = a + b over [nTokens][n_embd] (out may alias a or b). */
 export function residual(m: ForwardContext, out: Float32Array, a: Float32Array, b: Float32Array, nTokens: number): void {
   m.kernels.add(out, a, b, nTokens * m.hparams.nEmbd);

@@ -12,22 +12,23 @@ import { GlassboxError } from "../errors.js";
 import type { GgufFile } from "../formats/gguf/reader.js";
 import type { Kernels } from "../kernels/api.js";
 import type { RopeOptions, WeightMatrix } from "../kernels/ref/index.js";
+import { loadNorm, loadSplitAttention, loadSwiGlu } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
-  embedTokens, emit, ffnSwiGlu, residual, rmsNorm, ropeOptions, selfAttention,
-  type AttentionWeights, type SwiGluWeights,
+  embedTokens, emit, ffnSwiGlu, norm, residual, ropeOptions, selfAttention,
+  type AttentionWeights, type NormWeights, type SwiGluWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
 import { WeightLoader } from "./weights.js";
 
 /** One LLaMA block. */
 interface LlamaLayer {
-  /** attn_norm.weight [n_embd]. */
-  readonly attnNorm: Float32Array;
+  /** attn_norm.weight [n_embd] (RMSNorm). */
+  readonly attnNorm: NormWeights;
   /** attn_q [n_embd, n_embd_q], attn_k/attn_v [n_embd, n_embd_kv], attn_output [n_embd_q, n_embd]; optional biases. */
   readonly attn: AttentionWeights;
-  /** ffn_norm.weight [n_embd]. */
-  readonly ffnNorm: Float32Array;
+  /** ffn_norm.weight [n_embd] (RMSNorm). */
+  readonly ffnNorm: NormWeights;
   /** ffn_gate/ffn_up [n_embd, n_ff], ffn_down [n_ff, n_embd]. */
   readonly ffn: SwiGluWeights;
 }
@@ -37,8 +38,8 @@ export class LlamaModel extends TransformerModel {
   /** token_embd.weight [n_embd, n_vocab]. */
   readonly tokEmbd: WeightMatrix;
   readonly layers: LlamaLayer[] = [];
-  /** output_norm.weight [n_embd]. */
-  readonly outputNorm: Float32Array;
+  /** output_norm.weight [n_embd] (RMSNorm). */
+  readonly outputNorm: NormWeights;
   /** output.weight [n_embd, n_vocab], or token_embd when tied. */
   readonly output: WeightMatrix;
   /** RoPE settings (NORM mode, n_rot, base, scaling, Llama 3 factors). */
@@ -51,36 +52,23 @@ export class LlamaModel extends TransformerModel {
   constructor(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptions = {}, keyArch = "llama") {
     super(keyArch, kernels, readHParams(gguf, keyArch, "rms"), opts);
     const hp = this.hparams;
-    const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
+    const E = hp.nEmbd;
     if (gguf.tensor("blk.0.ffn_gate_inp.weight")) {
       throw new GlassboxError("MODEL_UNSUPPORTED_ARCH", "mixture-of-experts llama models (ffn_gate_inp) are not supported");
     }
     const wl = new WeightLoader(gguf, kernels);
     this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
-    this.outputNorm = wl.vector("output_norm.weight", E);
+    this.outputNorm = loadNorm(wl, hp, "output_norm", "rms");
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
     const freqFactors = wl.vector("rope_freqs.weight", hp.nRot / 2, true);
     this.rope = ropeOptions(hp, "norm", freqFactors);
     for (let i = 0; i < hp.nLayer; i++) {
       const p = `blk.${i}.`;
       this.layers.push({
-        attnNorm: wl.vector(p + "attn_norm.weight", E),
-        attn: {
-          wq: wl.matrix(p + "attn_q.weight", E, Q),
-          wk: wl.matrix(p + "attn_k.weight", E, KV),
-          wv: wl.matrix(p + "attn_v.weight", E, KV),
-          bq: wl.vector(p + "attn_q.bias", Q, true),
-          bk: wl.vector(p + "attn_k.bias", KV, true),
-          bv: wl.vector(p + "attn_v.bias", KV, true),
-          wo: wl.matrix(p + "attn_output.weight", Q, E),
-          bo: wl.vector(p + "attn_output.bias", E, true),
-        },
-        ffnNorm: wl.vector(p + "ffn_norm.weight", E),
-        ffn: {
-          gate: wl.matrix(p + "ffn_gate.weight", E, F),
-          up: wl.matrix(p + "ffn_up.weight", E, F),
-          down: wl.matrix(p + "ffn_down.weight", F, E),
-        },
+        attnNorm: loadNorm(wl, hp, p + "attn_norm", "rms"),
+        attn: loadSplitAttention(wl, hp, p, { qkv: "optional", out: "optional" }),
+        ffnNorm: loadNorm(wl, hp, p + "ffn_norm", "rms"),
+        ffn: loadSwiGlu(wl, hp, p),
       });
     }
   }
@@ -92,20 +80,17 @@ export class LlamaModel extends TransformerModel {
     emit(this, -1, "inp_embd", x, T, E, pos0);
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l]!;
-      rmsNorm(this, h, x, T, L.attnNorm);                              // h = rmsnorm(x) * attn_norm
+      norm(this, h, x, T, L.attnNorm);                                 // h = rmsnorm(x) * attn_norm
       emit(this, l, "attn_norm", h, T, E, pos0);
       selfAttention(this, l, L.attn, { rope: this.rope }, h, T, pos0, attnOut);
       residual(this, x, attnOut, x, T);                                // x = attn + x
       emit(this, l, "ffn_inp", x, T, E, pos0);
-      rmsNorm(this, h, x, T, L.ffnNorm);                               // h = rmsnorm(x) * ffn_norm
+      norm(this, h, x, T, L.ffnNorm);                                  // h = rmsnorm(x) * ffn_norm
       emit(this, l, "ffn_norm", h, T, E, pos0);
       ffnSwiGlu(this, l, L.ffn, h, T, pos0, ffnOut);
       residual(this, x, ffnOut, x, T);                                 // x = ffn + x
       emit(this, l, "l_out", x, T, E, pos0);
     }
-    if (!logits) return;
-    const rows = T - outFrom;
-    rmsNorm(this, h, x.subarray(outFrom * E), rows, this.outputNorm);  // only the rows we return
-    this.head(h, rows, pos0 + outFrom, this.output, logits);
+    if (logits) this.head(T, outFrom, pos0, this.outputNorm, this.output, logits); // rmsnorm, then output · h
   }
 }

@@ -12,7 +12,7 @@ import type { WeightMatrix } from "../kernels/ref/index.js";
 import type { HParams } from "./hparams.js";
 import type { AppliedLora } from "./lora.js";
 import { KvCache } from "./kv-cache.js";
-import { Workspace, emit, type ActivationHook, type ForwardContext, type WorkspaceNeeds } from "./layers.js";
+import { Workspace, emit, norm, type ActivationHook, type ForwardContext, type NormWeights, type WorkspaceNeeds } from "./layers.js";
 
 /** Options of {@link Model.eval}. */
 export interface EvalOptions {
@@ -146,11 +146,16 @@ export abstract class TransformerModel implements Model, ForwardContext {
   protected abstract forward(tokens: Int32Array, pos0: number, outFrom: number, logits: Float32Array | undefined): void;
 
   /**
-   * The LM head on rows [outFrom, nTokens) of the final normalized hidden state `hNorm`
-   * (already restricted to those rows: [rows][n_embd]): logits = output · h.
+   * The end of `forward`: the final norm of rows [outFrom, nTokens) of the residual stream ws.x
+   * (only the rows that get logits) into ws.h [rows][n_embd], reported as "result_norm", then
+   * the LM head logits = output · h into `logits` [rows][n_vocab] row-major.
+   * @param pos0 position of the batch's first token (row 0 of ws.x).
+   * @param output output.weight (or the tied token_embd) [n_embd, n_vocab] in ggml order.
    */
-  protected head(hNorm: Float32Array, rows: number, pos0: number, output: WeightMatrix, logits: Float32Array): void {
-    emit(this, -1, "result_norm", hNorm, rows, this.hparams.nEmbd, pos0);
-    this.kernels.matmul(logits, hNorm, rows, output);
+  protected head(nTokens: number, outFrom: number, pos0: number, outputNorm: NormWeights, output: WeightMatrix, logits: Float32Array): void {
+    const E = this.hparams.nEmbd, rows = nTokens - outFrom, h = this.ws.h;
+    norm(this, h, this.ws.x.subarray(outFrom * E), rows, outputNorm);
+    emit(this, -1, "result_norm", h, rows, E, pos0 + outFrom);
+    this.kernels.matmul(logits, h, rows, output);
   }
 }

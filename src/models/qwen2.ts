@@ -9,22 +9,23 @@
 import type { GgufFile } from "../formats/gguf/reader.js";
 import type { Kernels } from "../kernels/api.js";
 import type { RopeOptions, WeightMatrix } from "../kernels/ref/index.js";
+import { loadNorm, loadSplitAttention, loadSwiGlu } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
-  embedTokens, emit, ffnSwiGlu, residual, rmsNorm, ropeOptions, selfAttention,
-  type AttentionWeights, type SwiGluWeights,
+  embedTokens, emit, ffnSwiGlu, norm, residual, ropeOptions, selfAttention,
+  type AttentionWeights, type NormWeights, type SwiGluWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
 import { WeightLoader } from "./weights.js";
 
 /** One Qwen2 block. */
 interface Qwen2Layer {
-  /** attn_norm.weight [n_embd]. */
-  readonly attnNorm: Float32Array;
+  /** attn_norm.weight [n_embd] (RMSNorm). */
+  readonly attnNorm: NormWeights;
   /** attn_q [n_embd, n_embd_q] + bias [n_embd_q]; attn_k/attn_v [n_embd, n_embd_kv] + biases; attn_output [n_embd_q, n_embd]. */
   readonly attn: AttentionWeights;
-  /** ffn_norm.weight [n_embd]. */
-  readonly ffnNorm: Float32Array;
+  /** ffn_norm.weight [n_embd] (RMSNorm). */
+  readonly ffnNorm: NormWeights;
   /** ffn_gate/ffn_up [n_embd, n_ff], ffn_down [n_ff, n_embd]. */
   readonly ffn: SwiGluWeights;
 }
@@ -34,8 +35,8 @@ export class Qwen2Model extends TransformerModel {
   /** token_embd.weight [n_embd, n_vocab]. */
   readonly tokEmbd: WeightMatrix;
   readonly layers: Qwen2Layer[] = [];
-  /** output_norm.weight [n_embd]. */
-  readonly outputNorm: Float32Array;
+  /** output_norm.weight [n_embd] (RMSNorm). */
+  readonly outputNorm: NormWeights;
   /** output.weight [n_embd, n_vocab], or token_embd when tied. */
   readonly output: WeightMatrix;
   /** RoPE settings (NEOX mode, n_rot = head_dim unless the file says otherwise). */
@@ -45,31 +46,19 @@ export class Qwen2Model extends TransformerModel {
   constructor(gguf: GgufFile, kernels: Kernels, opts: LoadModelOptions = {}, keyArch = "qwen2") {
     super(keyArch, kernels, readHParams(gguf, keyArch, "rms"), opts);
     const hp = this.hparams;
-    const E = hp.nEmbd, Q = hp.nEmbdQ, KV = hp.nEmbdKv, F = hp.nFf;
+    const E = hp.nEmbd;
     const wl = new WeightLoader(gguf, kernels);
     this.tokEmbd = wl.embedding("token_embd.weight", E, hp.nVocab);
-    this.outputNorm = wl.vector("output_norm.weight", E);
+    this.outputNorm = loadNorm(wl, hp, "output_norm", "rms");
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
     this.rope = ropeOptions(hp, "neox");
     for (let i = 0; i < hp.nLayer; i++) {
       const p = `blk.${i}.`;
       this.layers.push({
-        attnNorm: wl.vector(p + "attn_norm.weight", E),
-        attn: {
-          wq: wl.matrix(p + "attn_q.weight", E, Q),
-          bq: wl.vector(p + "attn_q.bias", Q),
-          wk: wl.matrix(p + "attn_k.weight", E, KV),
-          bk: wl.vector(p + "attn_k.bias", KV),
-          wv: wl.matrix(p + "attn_v.weight", E, KV),
-          bv: wl.vector(p + "attn_v.bias", KV),
-          wo: wl.matrix(p + "attn_output.weight", Q, E),
-        },
-        ffnNorm: wl.vector(p + "ffn_norm.weight", E),
-        ffn: {
-          gate: wl.matrix(p + "ffn_gate.weight", E, F),
-          up: wl.matrix(p + "ffn_up.weight", E, F),
-          down: wl.matrix(p + "ffn_down.weight", F, E),
-        },
+        attnNorm: loadNorm(wl, hp, p + "attn_norm", "rms"),
+        attn: loadSplitAttention(wl, hp, p, { qkv: "required", out: "none" }),
+        ffnNorm: loadNorm(wl, hp, p + "ffn_norm", "rms"),
+        ffn: loadSwiGlu(wl, hp, p),
       });
     }
   }
@@ -81,20 +70,17 @@ export class Qwen2Model extends TransformerModel {
     emit(this, -1, "inp_embd", x, T, E, pos0);
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l]!;
-      rmsNorm(this, h, x, T, L.attnNorm);                              // h = rmsnorm(x) * attn_norm
+      norm(this, h, x, T, L.attnNorm);                                 // h = rmsnorm(x) * attn_norm
       emit(this, l, "attn_norm", h, T, E, pos0);
       selfAttention(this, l, L.attn, { rope: this.rope }, h, T, pos0, attnOut);
       residual(this, x, attnOut, x, T);                                // x = attn + x
       emit(this, l, "ffn_inp", x, T, E, pos0);
-      rmsNorm(this, h, x, T, L.ffnNorm);                               // h = rmsnorm(x) * ffn_norm
+      norm(this, h, x, T, L.ffnNorm);                                  // h = rmsnorm(x) * ffn_norm
       emit(this, l, "ffn_norm", h, T, E, pos0);
       ffnSwiGlu(this, l, L.ffn, h, T, pos0, ffnOut);
       residual(this, x, ffnOut, x, T);                                 // x = ffn + x
       emit(this, l, "l_out", x, T, E, pos0);
     }
-    if (!logits) return;
-    const rows = T - outFrom;
-    rmsNorm(this, h, x.subarray(outFrom * E), rows, this.outputNorm);
-    this.head(h, rows, pos0 + outFrom, this.output, logits);
+    if (logits) this.head(T, outFrom, pos0, this.outputNorm, this.output, logits); // rmsnorm, then output · h
   }
 }
