@@ -3,10 +3,10 @@
  * A file source reads only the bytes asked for (through a small window cache), so parsing the
  * header of a multi-GB file touches kilobytes, not gigabytes.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
-import { notRegularFile } from "../file-kind.js";
+import { openRegularFile, readFully } from "../../util/read-file.js";
 
 export interface ByteSource {
   /** Total size in bytes. */
@@ -69,22 +69,7 @@ export class FileSource implements ByteSource {
 
   /** Opens `path` read-only. Throws FILE_NOT_FOUND, or FILE_IO (also when `path` is a directory, pipe or device). */
   static open(path: string): FileSource {
-    let fd: number;
-    try {
-      fd = openSync(path, "r");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code === "ENOENT" ? "FILE_NOT_FOUND" : "FILE_IO";
-      throw new GlassboxError(code, `cannot open ${path}: ${(e as Error).message}`, { cause: e });
-    }
-    // open() succeeds on a directory, pipe or device; say so here instead of failing later with
-    // EISDIR or "file ends inside magic" (a pipe's size is 0: it cannot be read at random offsets).
-    let problem: string | null = null;
-    try { problem = notRegularFile(fstatSync(fd)); } catch { /* the constructor reports stat failures */ }
-    if (problem !== null) {
-      closeSync(fd);
-      throw new GlassboxError("FILE_IO", `cannot open ${path}: ${problem}`);
-    }
-    return new FileSource(fd, true);
+    return new FileSource(openRegularFile(path).fd, true);
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -94,17 +79,7 @@ export class FileSource implements ByteSource {
   readCopy(offset: number, length: number): Uint8Array {
     checkAlloc(length, offset);
     const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      let n: number;
-      try {
-        n = readSync(this.fd, out, done, length - done, offset + done);
-      } catch (e) {
-        throw new GlassboxError("FILE_IO", `read failed: ${(e as Error).message}`, { offset: offset + done, cause: e });
-      }
-      if (n <= 0) throw new GlassboxError("FILE_IO", "file became shorter while reading", { offset: offset + done });
-      done += n;
-    }
+    readFully(this.fd, out, offset);
     return out;
   }
 

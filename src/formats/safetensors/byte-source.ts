@@ -1,11 +1,12 @@
 /**
  * Random-access byte sources for the safetensors reader: bytes in memory, or a file read on
  * demand (only the ranges asked for). Kept here, not shared with formats/gguf, so that the two
- * readers can evolve separately; the error codes (FILE_NOT_FOUND, FILE_IO) are the same.
+ * readers can evolve separately; both open and read files through util/read-file.ts, so their
+ * errors (FILE_NOT_FOUND, FILE_IO) are the same.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { GlassboxError } from "../../errors.js";
-import { notRegularFile } from "../file-kind.js";
+import { openRegularFile, readFully } from "../../util/read-file.js";
 
 export interface SafetensorsByteSource {
   /** Total size in bytes. */
@@ -37,43 +38,14 @@ export class FileRangeSource implements SafetensorsByteSource {
 
   /** Opens `path`. Throws GlassboxError FILE_NOT_FOUND or FILE_IO (also when `path` is a directory, pipe or device). */
   constructor(path: string) {
-    try {
-      this.fd = openSync(path, "r");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code === "ENOENT" ? "FILE_NOT_FOUND" : "FILE_IO";
-      throw new GlassboxError(code, `cannot open ${path}: ${(e as Error).message}`, { cause: e });
-    }
-    let problem: string | null;
-    try {
-      const st = fstatSync(this.fd);
-      this.size = st.size;
-      problem = notRegularFile(st);
-    } catch (e) {
-      closeSync(this.fd);
-      throw new GlassboxError("FILE_IO", `cannot stat ${path}: ${(e as Error).message}`, { cause: e });
-    }
-    // open() succeeds on a directory, pipe or device; say so here instead of failing at a read.
-    if (problem !== null) {
-      closeSync(this.fd);
-      throw new GlassboxError("FILE_IO", `cannot open ${path}: ${problem}`);
-    }
+    ({ fd: this.fd, size: this.size } = openRegularFile(path));
   }
 
   /** Throws GlassboxError FILE_IO when the read fails or the file has become shorter. */
   read(offset: number, length: number): Uint8Array {
     if (this.fd < 0) throw new GlassboxError("FILE_IO", "read after close", { offset });
     const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      let n: number;
-      try {
-        n = readSync(this.fd, out, done, length - done, offset + done);
-      } catch (e) {
-        throw new GlassboxError("FILE_IO", `read failed: ${(e as Error).message}`, { offset: offset + done, cause: e });
-      }
-      if (n <= 0) throw new GlassboxError("FILE_IO", "the file became shorter while reading", { offset: offset + done });
-      done += n;
-    }
+    readFully(this.fd, out, offset);
     return out;
   }
 
