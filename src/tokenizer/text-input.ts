@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { GlassboxError } from "../errors.js";
-import { firstInvalidUtf8 } from "../formats/safetensors/utf8.js";
+import { firstInvalidUtf8 } from "../util/utf8.js";
 
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -20,7 +20,7 @@ export function decodeUtf8Text(bytes: Uint8Array, what: string): string {
   try {
     return strict.decode(bytes);
   } catch {
-    const at = Math.max(0, firstInvalidUtf8(bytes, 0, bytes.length));
+    const at = Math.max(0, firstInvalidUtf8(bytes));
     const b = bytes[at] ?? 0;
     throw new GlassboxError(
       "TEXT_NOT_UTF8",

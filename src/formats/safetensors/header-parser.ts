@@ -19,9 +19,10 @@
  */
 import { Buffer } from "node:buffer";
 import { GlassboxError } from "../../errors.js";
+import { firstInvalidUtf8 } from "../../util/utf8.js";
 import { SAFETENSORS_DTYPES, safetensorsDtypeInfo, type SafetensorsDtypeInfo } from "./dtypes.js";
 import type { SafetensorsTensorInfo } from "./types.js";
-import { firstInvalidUtf8, strictUtf8 } from "./utf8.js";
+import { strictUtf8 } from "./utf8.js";
 
 /** Most dimensions a tensor may have (numpy's NPY_MAXDIMS); a defensive bound, not in the spec. */
 export const SAFETENSORS_MAX_RANK = 64;

@@ -18,10 +18,11 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { GlassboxError } from "../../errors.js";
+import { firstInvalidUtf8 } from "../../util/utf8.js";
 import type { BadRecordLog } from "./bad-records.js";
 import { parseChatRecord } from "./chat-record.js";
 import type { DataFormat, DataRecord } from "./types.js";
-import { decodeUtf8Strict, firstInvalidUtf8, lineAtByte } from "./utf8.js";
+import { decodeUtf8Strict, lineAtByte } from "./utf8.js";
 
 /** Options of readDataFile. */
 export interface ReadRecordsOptions {
