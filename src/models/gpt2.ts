@@ -13,7 +13,7 @@ import type { WeightMatrix } from "../kernels/ref/index.js";
 import { loadFusedAttention, loadGeluMlp, loadNorm } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
-  embedTokens, emit, ffnGelu, norm, residual, selfAttention,
+  attentionSublayer, embedTokens, emit, ffnSublayer, residual,
   type AttentionWeights, type GeluMlpWeights, type NormWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
@@ -76,14 +76,10 @@ export class Gpt2Model extends TransformerModel {
     emit(this, -1, "inp_embd", x, T, E, pos0);
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l]!;
-      norm(this, h, x, T, L.attnNorm);                               // h = layernorm(x)
-      emit(this, l, "attn_norm", h, T, E, pos0);
-      selfAttention(this, l, L.attn, {}, h, T, pos0, attnOut);
+      attentionSublayer(this, l, L.attnNorm, L.attn, {}, T, pos0);     // attnOut = attn(layernorm(x))
       residual(this, x, attnOut, x, T);                                 // x = attn + x
       emit(this, l, "ffn_inp", x, T, E, pos0);
-      norm(this, h, x, T, L.ffnNorm);                                 // h = layernorm(x)
-      emit(this, l, "ffn_norm", h, T, E, pos0);
-      ffnGelu(this, l, L.ffn, h, T, pos0, ffnOut);
+      ffnSublayer(this, l, L.ffnNorm, L.ffn, T, pos0);                  // ffnOut = gelu_mlp(layernorm(x))
       residual(this, x, ffnOut, x, T);                                  // x = ffn + x
       emit(this, l, "l_out", x, T, E, pos0);
     }

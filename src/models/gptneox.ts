@@ -13,7 +13,7 @@ import type { RopeOptions, WeightMatrix } from "../kernels/ref/index.js";
 import { loadFusedAttention, loadGeluMlp, loadNorm } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
-  embedTokens, emit, ffnGelu, norm, residual, ropeOptions, selfAttention,
+  attentionSublayer, embedTokens, emit, ffnSublayer, residual, ropeOptions,
   type AttentionWeights, type GeluMlpWeights, type NormWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
@@ -66,26 +66,20 @@ export class GptNeoXModel extends TransformerModel {
 
   protected forward(tokens: Int32Array, pos0: number, outFrom: number, logits: Float32Array | undefined): void {
     const T = tokens.length, E = this.hparams.nEmbd;
-    const { x, h, h2, attnOut, ffnOut } = this.ws;
+    const { x, h2, attnOut, ffnOut } = this.ws;
     embedTokens(this, x, this.tokEmbd, tokens);                       // x = token_embd[tokens]
     emit(this, -1, "inp_embd", x, T, E, pos0);
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l]!;
-      norm(this, h, x, T, L.attnNorm);                               // h = ln1(x)
-      emit(this, l, "attn_norm", h, T, E, pos0);
-      selfAttention(this, l, L.attn, { rope: this.rope }, h, T, pos0, attnOut);
+      attentionSublayer(this, l, L.attnNorm, L.attn, { rope: this.rope }, T, pos0); // attnOut = attn(ln1(x))
       if (this.hparams.useParallelResidual) {
-        norm(this, h2, x, T, L.ffnNorm);                              // h2 = ln2(x), same input x
-        emit(this, l, "ffn_norm", h2, T, E, pos0);
-        ffnGelu(this, l, L.ffn, h2, T, pos0, ffnOut);
+        ffnSublayer(this, l, L.ffnNorm, L.ffn, T, pos0, h2);            // ffnOut = gelu_mlp(ln2(x)), same input x
         residual(this, x, ffnOut, x, T);                                // x = (ffn + x) + attn
         residual(this, x, x, attnOut, T);
       } else {
         residual(this, x, attnOut, x, T);                               // x = attn + x
         emit(this, l, "ffn_inp", x, T, E, pos0);
-        norm(this, h, x, T, L.ffnNorm);                               // h = ln2(x)
-        emit(this, l, "ffn_norm", h, T, E, pos0);
-        ffnGelu(this, l, L.ffn, h, T, pos0, ffnOut);
+        ffnSublayer(this, l, L.ffnNorm, L.ffn, T, pos0);                // ffnOut = gelu_mlp(ln2(x))
         residual(this, x, ffnOut, x, T);                                // x = ffn + x
       }
       emit(this, l, "l_out", x, T, E, pos0);

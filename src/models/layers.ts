@@ -273,6 +273,37 @@ export function norm(m: ForwardContext, out: Float32Array, x: Float32Array, nTok
   else layerNorm(m, out, x, nTokens, w.weight, w.bias);
 }
 
+/** The MLP of a block: SwiGLU (the weights have `gate`) or GELU. */
+export type MlpWeights = SwiGluWeights | GeluMlpWeights;
+
+/**
+ * Norm, then self-attention: the first sub-layer of a pre-norm block (GPT-2, LLaMA; llama.cpp
+ * build_norm then build_attn). ws.h = norm(ws.x), reported as "attn_norm", then
+ * ws.attnOut = {@link selfAttention}(ws.h). The residual add is the family's (it differs between
+ * sequential and parallel blocks). ws.x, ws.h, ws.attnOut: [nTokens][n_embd] row-major.
+ */
+export function attentionSublayer(m: ForwardContext, layer: number, normW: NormWeights, w: AttentionWeights, pos: PositionSpec, nTokens: number, pos0: number): void {
+  const { x, h, attnOut } = m.ws;
+  norm(m, h, x, nTokens, normW);
+  emit(m, layer, "attn_norm", h, nTokens, m.hparams.nEmbd, pos0);
+  selfAttention(m, layer, w, pos, h, nTokens, pos0, attnOut);
+}
+
+/**
+ * Norm, then MLP: the second sub-layer of a pre-norm block (llama.cpp build_norm then build_ffn).
+ * hOut = norm(ws.x), reported as "ffn_norm", then ws.ffnOut = {@link ffnSwiGlu}(hOut) when `w`
+ * has `gate`, else {@link ffnGelu}(hOut). The residual add is the family's.
+ * ws.x, hOut, ws.ffnOut: [nTokens][n_embd] row-major.
+ * @param hOut where the normalized input goes: ws.h, or ws.h2 where ws.h must stay as it is.
+ */
+export function ffnSublayer(m: ForwardContext, layer: number, normW: NormWeights, w: MlpWeights, nTokens: number, pos0: number, hOut: Float32Array = m.ws.h): void {
+  const { x, ffnOut } = m.ws;
+  norm(m, hOut, x, nTokens, normW);
+  emit(m, layer, "ffn_norm", hOut, nTokens, m.hparams.nEmbd, pos0);
+  if ("gate" in w) ffnSwiGlu(m, layer, w, hOut, nTokens, pos0, ffnOut);
+  else ffnGelu(m, layer, w, hOut, nTokens, pos0, ffnOut);
+}
+
 /** Residual add: out = a + b over [nTokens][n_embd] (out may alias a or b). */
 export function residual(m: ForwardContext, out: Float32Array, a: Float32Array, b: Float32Array, nTokens: number): void {
   m.kernels.add(out, a, b, nTokens * m.hparams.nEmbd);

@@ -15,7 +15,7 @@ import type { RopeOptions, WeightMatrix } from "../kernels/ref/index.js";
 import { loadNorm, loadSplitAttention, loadSwiGlu } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
-  embedTokens, emit, ffnSwiGlu, norm, residual, ropeOptions, selfAttention,
+  attentionSublayer, embedTokens, emit, ffnSublayer, residual, ropeOptions,
   type AttentionWeights, type NormWeights, type SwiGluWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
@@ -75,19 +75,15 @@ export class LlamaModel extends TransformerModel {
 
   protected forward(tokens: Int32Array, pos0: number, outFrom: number, logits: Float32Array | undefined): void {
     const T = tokens.length, E = this.hparams.nEmbd;
-    const { x, h, attnOut, ffnOut } = this.ws;
+    const { x, attnOut, ffnOut } = this.ws;
     embedTokens(this, x, this.tokEmbd, tokens);                      // x = token_embd[tokens]
     emit(this, -1, "inp_embd", x, T, E, pos0);
     for (let l = 0; l < this.layers.length; l++) {
       const L = this.layers[l]!;
-      norm(this, h, x, T, L.attnNorm);                                 // h = rmsnorm(x) * attn_norm
-      emit(this, l, "attn_norm", h, T, E, pos0);
-      selfAttention(this, l, L.attn, { rope: this.rope }, h, T, pos0, attnOut);
+      attentionSublayer(this, l, L.attnNorm, L.attn, { rope: this.rope }, T, pos0); // attnOut = attn(rmsnorm(x))
       residual(this, x, attnOut, x, T);                                // x = attn + x
       emit(this, l, "ffn_inp", x, T, E, pos0);
-      norm(this, h, x, T, L.ffnNorm);                                  // h = rmsnorm(x) * ffn_norm
-      emit(this, l, "ffn_norm", h, T, E, pos0);
-      ffnSwiGlu(this, l, L.ffn, h, T, pos0, ffnOut);
+      ffnSublayer(this, l, L.ffnNorm, L.ffn, T, pos0);                 // ffnOut = swiglu_mlp(rmsnorm(x))
       residual(this, x, ffnOut, x, T);                                 // x = ffn + x
       emit(this, l, "l_out", x, T, E, pos0);
     }
