@@ -9,7 +9,7 @@
  * required tensor, MODEL_BAD_TENSOR for a wrong shape or type, KERNEL_UNSUPPORTED_TYPE.
  */
 import type { HParams } from "./hparams.js";
-import type { AttentionWeights, GeluMlpWeights, NormWeights, SwiGluWeights } from "./layers.js";
+import type { AttentionWeights, GeluMlpWeights, NormWeights, PreNormBlock, SwiGluWeights } from "./layers.js";
 import type { WeightLoader } from "./weights.js";
 
 /** Whether a family has a tensor: it must be there, is used when there, or is not read at all. */
@@ -86,5 +86,31 @@ export function loadGeluMlp(wl: WeightLoader, hp: HParams, p: string, bias: Pres
     upB: vectorIf(wl, p + "ffn_up.bias", F, bias),
     down: wl.matrix(p + "ffn_down.weight", F, E),
     downB: vectorIf(wl, p + "ffn_down.bias", E, bias),
+  };
+}
+
+/**
+ * A LLaMA-style block (llama, qwen2) of prefix `p`: attn_norm and ffn_norm RMSNorms [n_embd],
+ * separate-projection attention ({@link loadSplitAttention} with `bias`), SwiGLU MLP.
+ */
+export function loadLlamaStyleBlock(wl: WeightLoader, hp: HParams, p: string, bias: { readonly qkv: Presence; readonly out: Presence }): PreNormBlock<SwiGluWeights> {
+  return {
+    attnNorm: loadNorm(wl, hp, p + "attn_norm", "rms"),
+    attn: loadSplitAttention(wl, hp, p, bias),
+    ffnNorm: loadNorm(wl, hp, p + "ffn_norm", "rms"),
+    ffn: loadSwiGlu(wl, hp, p),
+  };
+}
+
+/**
+ * A GPT-2-style block (gpt2, gptneox, bloom) of prefix `p`: attn_norm and ffn_norm LayerNorms
+ * with biases [n_embd], fused-QKV attention and GELU MLP, every linear layer with its bias.
+ */
+export function loadGpt2StyleBlock(wl: WeightLoader, hp: HParams, p: string): PreNormBlock<GeluMlpWeights> {
+  return {
+    attnNorm: loadNorm(wl, hp, p + "attn_norm", "layer"),
+    attn: loadFusedAttention(wl, hp, p, "required"),
+    ffnNorm: loadNorm(wl, hp, p + "ffn_norm", "layer"),
+    ffn: loadGeluMlp(wl, hp, p, "required"),
   };
 }

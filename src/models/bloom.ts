@@ -10,11 +10,11 @@
 import type { GgufFile } from "../formats/gguf/reader.js";
 import type { Kernels } from "../kernels/api.js";
 import type { WeightMatrix } from "../kernels/ref/index.js";
-import { loadFusedAttention, loadGeluMlp, loadNorm } from "./block-weights.js";
+import { loadGpt2StyleBlock, loadNorm } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
   attentionSublayer, embedTokens, emit, ffnSublayer, norm, residual,
-  type AttentionWeights, type GeluMlpWeights, type NormWeights,
+  type GeluMlpWeights, type NormWeights, type PreNormBlock,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
 import { WeightLoader } from "./weights.js";
@@ -22,17 +22,12 @@ import { WeightLoader } from "./weights.js";
 /** ALiBi max bias for bloom (llama.cpp: hparams.f_max_alibi_bias = 8.0f). */
 export const BLOOM_ALIBI_MAX_BIAS = 8;
 
-/** One BLOOM block. */
-interface BloomLayer {
-  /** attn_norm.weight, attn_norm.bias [n_embd] (LayerNorm). */
-  readonly attnNorm: NormWeights;
-  /** attn_qkv [n_embd, n_embd_q + 2 n_embd_kv] + bias; attn_output [n_embd_q, n_embd] + bias [n_embd]. */
-  readonly attn: AttentionWeights;
-  /** ffn_norm.weight, ffn_norm.bias [n_embd] (LayerNorm). */
-  readonly ffnNorm: NormWeights;
-  /** ffn_up [n_embd, n_ff] + bias [n_ff]; ffn_down [n_ff, n_embd] + bias [n_embd]. */
-  readonly ffn: GeluMlpWeights;
-}
+/**
+ * One BLOOM block: attn_norm.weight/.bias [n_embd] (LayerNorm); attn_qkv [n_embd, n_embd_q + 2 n_embd_kv]
+ * + bias; attn_output [n_embd_q, n_embd] + bias [n_embd]; ffn_norm.weight/.bias [n_embd] (LayerNorm);
+ * ffn_up [n_embd, n_ff] + bias [n_ff]; ffn_down [n_ff, n_embd] + bias [n_embd].
+ */
+type BloomLayer = PreNormBlock<GeluMlpWeights>;
 
 /** A BLOOM model; see the module comment. */
 export class BloomModel extends TransformerModel {
@@ -56,15 +51,7 @@ export class BloomModel extends TransformerModel {
     this.tokNorm = loadNorm(wl, hp, "token_embd_norm", "layer");
     this.outputNorm = loadNorm(wl, hp, "output_norm", "layer");
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
-    for (let i = 0; i < hp.nLayer; i++) {
-      const p = `blk.${i}.`;
-      this.layers.push({
-        attnNorm: loadNorm(wl, hp, p + "attn_norm", "layer"),
-        attn: loadFusedAttention(wl, hp, p, "required"),
-        ffnNorm: loadNorm(wl, hp, p + "ffn_norm", "layer"),
-        ffn: loadGeluMlp(wl, hp, p, "required"),
-      });
-    }
+    for (let i = 0; i < hp.nLayer; i++) this.layers.push(loadGpt2StyleBlock(wl, hp, `blk.${i}.`));
   }
 
   protected forward(tokens: Int32Array, pos0: number, outFrom: number, logits: Float32Array | undefined): void {

@@ -277,6 +277,17 @@ export function norm(m: ForwardContext, out: Float32Array, x: Float32Array, nTok
 export type MlpWeights = SwiGluWeights | GeluMlpWeights;
 
 /**
+ * The weights of a pre-norm block, x + attn(norm(x)) then x + mlp(norm(x)) (or the parallel
+ * form): attn_norm and ffn_norm [n_embd] each, the attention, and the MLP of type `F`.
+ */
+export interface PreNormBlock<F extends MlpWeights> {
+  readonly attnNorm: NormWeights;
+  readonly attn: AttentionWeights;
+  readonly ffnNorm: NormWeights;
+  readonly ffn: F;
+}
+
+/**
  * Norm, then self-attention: the first sub-layer of a pre-norm block (GPT-2, LLaMA; llama.cpp
  * build_norm then build_attn). ws.h = norm(ws.x), reported as "attn_norm", then
  * ws.attnOut = {@link selfAttention}(ws.h). The residual add is the family's (it differs between

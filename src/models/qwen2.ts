@@ -9,26 +9,21 @@
 import type { GgufFile } from "../formats/gguf/reader.js";
 import type { Kernels } from "../kernels/api.js";
 import type { RopeOptions, WeightMatrix } from "../kernels/ref/index.js";
-import { loadNorm, loadSplitAttention, loadSwiGlu } from "./block-weights.js";
+import { loadLlamaStyleBlock, loadNorm } from "./block-weights.js";
 import { readHParams } from "./hparams.js";
 import {
   attentionSublayer, embedTokens, emit, ffnSublayer, residual, ropeOptions,
-  type AttentionWeights, type NormWeights, type SwiGluWeights,
+  type NormWeights, type PreNormBlock, type SwiGluWeights,
 } from "./layers.js";
 import { TransformerModel, type LoadModelOptions } from "./model.js";
 import { WeightLoader } from "./weights.js";
 
-/** One Qwen2 block. */
-interface Qwen2Layer {
-  /** attn_norm.weight [n_embd] (RMSNorm). */
-  readonly attnNorm: NormWeights;
-  /** attn_q [n_embd, n_embd_q] + bias [n_embd_q]; attn_k/attn_v [n_embd, n_embd_kv] + biases; attn_output [n_embd_q, n_embd]. */
-  readonly attn: AttentionWeights;
-  /** ffn_norm.weight [n_embd] (RMSNorm). */
-  readonly ffnNorm: NormWeights;
-  /** ffn_gate/ffn_up [n_embd, n_ff], ffn_down [n_ff, n_embd]. */
-  readonly ffn: SwiGluWeights;
-}
+/**
+ * One Qwen2 block: attn_norm.weight [n_embd] (RMSNorm); attn_q [n_embd, n_embd_q] + bias
+ * [n_embd_q]; attn_k/attn_v [n_embd, n_embd_kv] + biases; attn_output [n_embd_q, n_embd], no bias;
+ * ffn_norm.weight [n_embd] (RMSNorm); ffn_gate/ffn_up [n_embd, n_ff], ffn_down [n_ff, n_embd].
+ */
+type Qwen2Layer = PreNormBlock<SwiGluWeights>;
 
 /** A Qwen2-family model; see the module comment. */
 export class Qwen2Model extends TransformerModel {
@@ -52,15 +47,7 @@ export class Qwen2Model extends TransformerModel {
     this.outputNorm = loadNorm(wl, hp, "output_norm", "rms");
     this.output = wl.matrix("output.weight", E, hp.nVocab, true) ?? this.tokEmbd;
     this.rope = ropeOptions(hp, "neox");
-    for (let i = 0; i < hp.nLayer; i++) {
-      const p = `blk.${i}.`;
-      this.layers.push({
-        attnNorm: loadNorm(wl, hp, p + "attn_norm", "rms"),
-        attn: loadSplitAttention(wl, hp, p, { qkv: "required", out: "none" }),
-        ffnNorm: loadNorm(wl, hp, p + "ffn_norm", "rms"),
-        ffn: loadSwiGlu(wl, hp, p),
-      });
-    }
+    for (let i = 0; i < hp.nLayer; i++) this.layers.push(loadLlamaStyleBlock(wl, hp, `blk.${i}.`, { qkv: "required", out: "none" }));
   }
 
   protected forward(tokens: Int32Array, pos0: number, outFrom: number, logits: Float32Array | undefined): void {
