@@ -13,7 +13,7 @@ import { Tape } from "../tensor/tape.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import { gatherBatch } from "./data/batches.js";
 import type { PackedSequences } from "./data/types.js";
-import type { LlamaTrainable } from "./llama.js";
+import type { TrainableModel } from "./trainable.js";
 
 /** What evaluateHeldOut measured. */
 export type HeldOutEval = {
@@ -49,11 +49,11 @@ export function tokenBytesTable(tok: Tokenizer): Int32Array {
 }
 
 /**
- * Evaluates `model` on the rows of `data` (all, or an evenly spread subset), without gradients. Bytes: with all
+ * Evaluates `model` (a LlamaTrainable or a LoraLlama) on the rows of `data` (all, or an evenly spread subset), without gradients. Bytes: with all
  * rows and no `tokenBytes`, data.bytes; otherwise Σ tokenBytes[target] (throws TRAIN_BAD_INPUT
  * when a subset is asked for without tokenBytes).
  */
-export function evaluateHeldOut(model: LlamaTrainable, data: PackedSequences, o: HeldOutEvalOptions = {}): HeldOutEval {
+export function evaluateHeldOut(model: TrainableModel, data: PackedSequences, o: HeldOutEvalOptions = {}): HeldOutEval {
   const batch = o.batchSize ?? 8;
   const limit = Math.min(o.maxSequences ?? data.nSeq, data.nSeq);
   if (limit < data.nSeq && !o.tokenBytes) throw new GlassboxError("TRAIN_BAD_INPUT", "evaluating a subset of rows needs the tokenBytes table to count bytes");

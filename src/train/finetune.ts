@@ -30,7 +30,6 @@ import { BatchIterator, type BatchIteratorState } from "./data/batches.js";
 import { loadTrainingData, type DataSummary } from "./data/dataset.js";
 import { listDataFiles } from "./data/list-files.js";
 import { evaluateHeldOut, tokenBytesTable, type HeldOutEval } from "./evaluate.js";
-import type { LlamaTrainable } from "./llama.js";
 import { runTrainLoop, type LoopProgress, type TrainLoopHooks } from "./loop.js";
 import { resolveLoraConfig, type LoraConfig, type ResolvedLoraConfig } from "./lora-config.js";
 import { mergeLoraIntoGguf } from "./lora-gguf.js";
@@ -242,14 +241,12 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
     const held = data.heldOut;
     const tokenBytes = held ? tokenBytesTable(tok) : undefined;
     const state: FinetuneState = { trajectory, base: basename(o.base) };
-    // evaluateHeldOut needs only `kernels` and `forward(tape, tokens, {batch, targets})`, which LoraLlama has.
-    const evalModel = model as unknown as LlamaTrainable;
     const r = await runTrainLoop({
       params: model.params, optimizer: opt, batches, gradAccum: t.gradAccum, maxSteps,
       step: (micro, lr, step) => loraTrainStep(model, tape, opt, micro, { lr, step, seed: t.seed, ...(t.clip > 0 ? { clip: t.clip } : {}) }),
       lr: (step) => lrAt(step, schedule),
       ...(held ? {
-        evaluate: () => evaluateHeldOut(evalModel, held, { batchSize: batches.batchSize, tape: evalTape, ...(tokenBytes ? { tokenBytes } : {}) }),
+        evaluate: () => evaluateHeldOut(model, held, { batchSize: batches.batchSize, tape: evalTape, ...(tokenBytes ? { tokenBytes } : {}) }),
         evalEvery: t.evalEvery,
       } : {}),
       checkpoint: { path: ckPath, every: t.checkpointEvery, kv: () => [kv.string("general.name", `${basename(stem)} (LoRA checkpoint)`)], state: () => state },

@@ -32,9 +32,10 @@ import { embedding } from "../tensor/ops/embedding.js";
 import { matmul } from "../tensor/ops/matmul.js";
 import { rmsNorm } from "../tensor/ops/rmsnorm.js";
 import { rope } from "../tensor/ops/rope.js";
-import { Tape } from "../tensor/tape.js";
+import type { Tape } from "../tensor/tape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { fillNormal, mulberry32 } from "./init.js";
+import { TrainableModel, type PackedForwardOptions } from "./trainable.js";
 
 /** Hyperparameters; names follow llama.cpp's hparams (GGUF key in brackets). */
 export interface LlamaConfig {
@@ -93,12 +94,7 @@ export interface LlamaBlock {
 }
 
 /** Options of {@link LlamaTrainable.forward}. */
-export interface ForwardOptions {
-  /** Sequences packed in `tokens` (default 1); tokens.length / batch = sequence length T. */
-  batch?: number;
-  /** Next-token targets, same length as tokens; -1 masks a position out of the loss. */
-  targets?: Int32Array;
-}
+export type ForwardOptions = PackedForwardOptions;
 
 /** Checks a config; throws TRAIN_BAD_CONFIG naming the first bad field. */
 export function checkLlamaConfig(c: LlamaConfig): void {
@@ -115,9 +111,9 @@ export function checkLlamaConfig(c: LlamaConfig): void {
   if (!(c.rmsEps > 0)) bad(`rmsEps must be > 0, got ${c.rmsEps}`);
 }
 
-export class LlamaTrainable {
+export class LlamaTrainable extends TrainableModel {
   /** Every parameter in GGUF order (token_embd, blocks, output_norm, output). */
-  readonly params: Tensor[] = [];
+  declare readonly params: Tensor[];
   readonly tokEmbd: Tensor;
   readonly blocks: LlamaBlock[] = [];
   readonly outputNorm: Tensor;
@@ -126,16 +122,14 @@ export class LlamaTrainable {
   readonly headDim: number;
   readonly rope: RopeOptions;
   private readonly byName = new Map<string, Tensor>();
-  private positions = new Int32Array(0);
-  private positionsSeq = 0;
-  private evalTape: Tape | undefined;
 
   /**
    * Allocates the parameters (and their gradients) with `kernels.alloc` and initialises them
    * (see the module comment) unless `init` is false (then all zero, e.g. before loading).
    * @throws TRAIN_BAD_CONFIG.
    */
-  constructor(readonly config: LlamaConfig, readonly kernels: Kernels, init: LlamaInitOptions | false = {}) {
+  constructor(readonly config: LlamaConfig, kernels: Kernels, init: LlamaInitOptions | false = {}) {
+    super(kernels);
     checkLlamaConfig(config);
     const c = config, E = c.nEmbd, hd = E / c.nHead, Q = hd * c.nHead, KV = hd * c.nHeadKv;
     this.headDim = hd;
@@ -161,10 +155,7 @@ export class LlamaTrainable {
   }
 
   private make(name: string, shape: number[]): Tensor {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const t = new Tensor(this.kernels.alloc(n).fill(0), shape, true, name);
-    t.grad = this.kernels.alloc(n).fill(0);
-    this.params.push(t);
+    const t = this.newParam(name, shape);
     this.byName.set(name, t);
     return t;
   }
@@ -192,21 +183,6 @@ export class LlamaTrainable {
     return n;
   }
 
-  /** Sets every parameter gradient to 0 (between optimizer steps). */
-  zeroGrad(): void {
-    for (const t of this.params) t.grad!.fill(0);
-  }
-
-  /** Positions t mod T for batch·T packed rows (cached per shape). */
-  private positionsFor(n: number, seq: number): Int32Array {
-    if (this.positions.length !== n || this.positionsSeq !== seq) {
-      this.positions = new Int32Array(n);
-      for (let i = 0; i < n; i++) this.positions[i] = i % seq;
-      this.positionsSeq = seq;
-    }
-    return this.positions;
-  }
-
   /**
    * Runs the model on `tokens` ([batch][T] packed row-major, each sequence starting at
    * position 0) on `tape`. Returns logits [batch·T][n_vocab] and, when targets are given, the
@@ -215,12 +191,8 @@ export class LlamaTrainable {
    *   TENSOR_BAD_INDEX for a token or target outside the vocabulary.
    */
   forward(tape: Tape, tokens: Int32Array, o: ForwardOptions = {}): { logits: Tensor; loss: Tensor | null } {
-    const c = this.config, B = o.batch ?? 1, N = tokens.length;
-    if (!Number.isInteger(B) || B < 1 || N % B !== 0 || N === 0) throw new GlassboxError("TRAIN_BAD_INPUT", `${N} tokens do not split into ${B} sequences`);
-    const T = N / B;
-    if (T > c.nCtx) throw new GlassboxError("TRAIN_BAD_INPUT", `sequence length ${T} exceeds n_ctx ${c.nCtx}`);
-    if (o.targets && o.targets.length !== N) throw new GlassboxError("TRAIN_BAD_INPUT", `${o.targets.length} targets for ${N} tokens`);
-    const pos = this.positionsFor(N, T);
+    const c = this.config;
+    const { batch: B, seq: T, pos } = this.packedInput(tokens.length, o.batch ?? 1, o.targets, c.nCtx);
     const hd = this.headDim, eps = c.rmsEps;
     const shape = { batch: B, seq: T, nHead: c.nHead, nHeadKv: c.nHeadKv, headDim: hd };
     let x = embedding(tape, this.tokEmbd, tokens);
@@ -236,17 +208,5 @@ export class LlamaTrainable {
     const logits = matmul(tape, rmsNorm(tape, x, this.outputNorm, eps), this.output);
     const loss = o.targets ? crossEntropy(tape, logits, o.targets) : null;
     return { logits, loss };
-  }
-
-  /**
-   * Logits [tokens.length][n_vocab] for one sequence without recording gradients (a copy, so
-   * it outlives the internal tape).
-   */
-  logits(tokens: Int32Array): Float32Array {
-    const tape = (this.evalTape ??= new Tape(this.kernels)); // one pool: the wasm arena never frees
-    tape.gradEnabled = false;
-    const out = this.forward(tape, tokens).logits.data.slice();
-    tape.reset();
-    return out;
   }
 }

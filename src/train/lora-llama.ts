@@ -29,7 +29,7 @@ import { crossEntropy } from "../tensor/ops/cross-entropy.js";
 import { add } from "../tensor/ops/elementwise.js";
 import { rmsNorm } from "../tensor/ops/rmsnorm.js";
 import { rope } from "../tensor/ops/rope.js";
-import { Tape } from "../tensor/tape.js";
+import type { Tape } from "../tensor/tape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { fillNormal, mulberry32 } from "./init.js";
 import { llamaConfigFromGguf } from "./llama-gguf.js";
@@ -38,6 +38,7 @@ import { loraScale, loraTensorName, resolveLoraConfig, type LoraConfig, type Lor
 import { FrozenMatrix } from "./lora-frozen.js";
 import { loraAdapterToGguf, type LoraExportOptions, type LoraTensors } from "./lora-gguf.js";
 import { loraLinear, type LoraDropout, type LoraParams } from "./lora-linear.js";
+import { TrainableModel, type PackedForwardOptions } from "./trainable.js";
 
 /** One frozen block. */
 interface FrozenBlock {
@@ -48,11 +49,7 @@ interface FrozenBlock {
 }
 
 /** Options of {@link LoraLlama.forward}. */
-export interface LoraForwardOptions {
-  /** Sequences packed in `tokens` (default 1). */
-  batch?: number;
-  /** Next-token targets (−1 = no loss). */
-  targets?: Int32Array;
+export interface LoraForwardOptions extends PackedForwardOptions {
   /** Seed of this forward's dropout masks; no dropout when absent (evaluation). */
   dropoutSeed?: number;
 }
@@ -63,7 +60,7 @@ export interface LoraLlamaOptions {
   seed?: number;
 }
 
-export class LoraLlama {
+export class LoraLlama extends TrainableModel {
   readonly config: LlamaConfig;
   readonly lora: ResolvedLoraConfig;
   /** general.architecture of the base ("llama"). */
@@ -79,10 +76,7 @@ export class LoraLlama {
   /** The trainable updates by base tensor name ("blk.0.attn_q.weight"), in GGUF order. */
   readonly adapters = new Map<string, LoraParams>();
   /** A and B of every adapter, in order (A then B per weight): what the optimizer steps. */
-  readonly params: Tensor[] = [];
-  private positions = new Int32Array(0);
-  private positionsSeq = 0;
-  private evalTape: Tape | undefined;
+  declare readonly params: Tensor[];
 
   /**
    * Reads the frozen base from `g` (a llama GGUF: any tensor type the quant table dequantizes)
@@ -91,7 +85,8 @@ export class LoraLlama {
    *   no place in a llama; TRAIN_UNSUPPORTED for the "output" target on a tied head (llama.cpp
    *   would apply it to the token embedding too); TRAIN_BAD_CONFIG for bad LoRA settings.
    */
-  constructor(g: GgufFile, readonly kernels: Kernels, lora: LoraConfig = {}, o: LoraLlamaOptions = {}) {
+  constructor(g: GgufFile, kernels: Kernels, lora: LoraConfig = {}, o: LoraLlamaOptions = {}) {
+    super(kernels);
     const c = llamaConfigFromGguf(g);
     this.config = c;
     this.lora = resolveLoraConfig(lora);
@@ -147,15 +142,8 @@ export class LoraLlama {
   }
 
   private addAdapter(name: string, w: FrozenMatrix, r: number, rnd: () => number): void {
-    const make = (suffix: string, shape: number[]): Tensor => {
-      const n = shape[0]! * shape[1]!;
-      const t = new Tensor(this.kernels.alloc(n).fill(0), shape, true, name + suffix);
-      t.grad = this.kernels.alloc(n).fill(0);
-      this.params.push(t);
-      return t;
-    };
-    const a = make(LORA_A_SUFFIX, [r, w.nIn]);
-    const b = make(LORA_B_SUFFIX, [w.nOut, r]);
+    const a = this.newParam(name + LORA_A_SUFFIX, [r, w.nIn]);
+    const b = this.newParam(name + LORA_B_SUFFIX, [w.nOut, r]);
     if (this.lora.init === "gaussian") fillNormal(a.data, 1 / r, rnd);
     else {
       const bound = 1 / Math.sqrt(w.nIn); // kaiming_uniform_(a = sqrt(5)) on fan_in = n_in
@@ -181,20 +169,6 @@ export class LoraLlama {
     return n + (this.output === this.tokEmbd ? 0 : this.output.byteLength);
   }
 
-  /** Sets every adapter gradient to 0. */
-  zeroGrad(): void {
-    for (const t of this.params) t.grad!.fill(0);
-  }
-
-  private positionsFor(n: number, seq: number): Int32Array {
-    if (this.positions.length !== n || this.positionsSeq !== seq) {
-      this.positions = new Int32Array(n);
-      for (let i = 0; i < n; i++) this.positions[i] = i % seq;
-      this.positionsSeq = seq;
-    }
-    return this.positions;
-  }
-
   private lin(tape: Tape, h: Tensor, w: FrozenMatrix, drop: LoraDropout | undefined): Tensor {
     return loraLinear(tape, h, w, this.adapters.get(w.name), drop);
   }
@@ -206,12 +180,8 @@ export class LoraLlama {
    *   TENSOR_BAD_INDEX for a token or target outside the vocabulary.
    */
   forward(tape: Tape, tokens: Int32Array, o: LoraForwardOptions = {}): { logits: Tensor; loss: Tensor | null } {
-    const c = this.config, B = o.batch ?? 1, N = tokens.length;
-    if (!Number.isInteger(B) || B < 1 || N % B !== 0 || N === 0) throw new GlassboxError("TRAIN_BAD_INPUT", `${N} tokens do not split into ${B} sequences`);
-    const T = N / B;
-    if (T > c.nCtx) throw new GlassboxError("TRAIN_BAD_INPUT", `sequence length ${T} exceeds n_ctx ${c.nCtx}`);
-    if (o.targets && o.targets.length !== N) throw new GlassboxError("TRAIN_BAD_INPUT", `${o.targets.length} targets for ${N} tokens`);
-    const pos = this.positionsFor(N, T);
+    const c = this.config, N = tokens.length;
+    const { batch: B, seq: T, pos } = this.packedInput(N, o.batch ?? 1, o.targets, c.nCtx);
     const hd = this.headDim, eps = c.rmsEps, E = c.nEmbd;
     const shape = { batch: B, seq: T, nHead: c.nHead, nHeadKv: c.nHeadKv, headDim: hd };
     const drop: LoraDropout | undefined = o.dropoutSeed !== undefined && this.lora.dropout > 0
@@ -236,15 +206,6 @@ export class LoraLlama {
     const logits = this.lin(tape, rmsNorm(tape, x, this.outputNorm, eps), this.output, drop);
     const loss = o.targets ? crossEntropy(tape, logits, o.targets) : null;
     return { logits, loss };
-  }
-
-  /** Logits [tokens.length][n_vocab] of one sequence, no gradients, no dropout (a copy). */
-  logits(tokens: Int32Array): Float32Array {
-    const tape = (this.evalTape ??= new Tape(this.kernels));
-    tape.gradEnabled = false;
-    const out = this.forward(tape, tokens).logits.data.slice();
-    tape.reset();
-    return out;
   }
 
   /** The adapters as f32 arrays (copies), in order. */

@@ -6,11 +6,10 @@
  * Dropout masks come from a seed derived from (seed, step, micro-batch index), so a resumed run
  * draws exactly the masks the uninterrupted run would have: no generator state to checkpoint.
  */
-import { GlassboxError } from "../errors.js";
 import type { Tape } from "../tensor/tape.js";
 import type { LoraLlama } from "./lora-llama.js";
-import { gradNorm, type AdamW } from "./optim.js";
-import type { MicroBatch, TrainStepResult } from "./step.js";
+import type { AdamW } from "./optim.js";
+import { accumulateStep, type MicroBatch, type TrainStepResult } from "./step.js";
 
 /** Options of {@link loraTrainStep}. */
 export interface LoraStepOptions {
@@ -36,22 +35,11 @@ export function dropoutSeed(seed: number, step: number, micro: number): number {
 }
 
 /**
- * zeroGrad, accumulate over `micro`, clip, AdamW (see the module comment).
+ * zeroGrad, accumulate over `micro`, clip, AdamW (see the module comment and step.ts accumulateStep).
  * @throws TRAIN_BAD_INPUT when `micro` is empty.
  */
 export function loraTrainStep(model: LoraLlama, tape: Tape, opt: AdamW, micro: readonly MicroBatch[], o: LoraStepOptions): TrainStepResult {
-  if (micro.length === 0) throw new GlassboxError("TRAIN_BAD_INPUT", "loraTrainStep needs at least one micro-batch");
-  model.zeroGrad();
-  let loss = 0;
-  for (let i = 0; i < micro.length; i++) {
-    const mb = micro[i]!;
-    const { loss: l } = model.forward(tape, mb.tokens, { batch: mb.batch, targets: mb.targets, dropoutSeed: dropoutSeed(o.seed ?? 0, o.step, i) });
-    loss += l!.item();
-    tape.backward(l!, 1 / micro.length);
-    tape.reset();
-  }
-  const norm = gradNorm(model.params);
-  const scale = o.clip !== undefined && norm > o.clip ? o.clip / (norm + 1e-6) : 1;
-  opt.step(o.lr, scale);
-  return { loss: loss / micro.length, gradNorm: norm };
+  const seed = o.seed ?? 0;
+  return accumulateStep("loraTrainStep", model, tape, opt, micro, o, (mb, i) =>
+    model.forward(tape, mb.tokens, { batch: mb.batch, targets: mb.targets, dropoutSeed: dropoutSeed(seed, o.step, i) }).loss!);
 }

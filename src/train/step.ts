@@ -6,8 +6,10 @@
  */
 import { GlassboxError } from "../errors.js";
 import type { Tape } from "../tensor/tape.js";
+import type { Tensor } from "../tensor/tensor.js";
 import type { LlamaTrainable } from "./llama.js";
 import { gradNorm, type AdamW } from "./optim.js";
+import type { TrainableModel } from "./trainable.js";
 
 /** One micro-batch: `batch` sequences packed row-major in tokens/targets. */
 export interface MicroBatch {
@@ -36,17 +38,36 @@ export interface TrainStepResult {
  * @throws TRAIN_BAD_INPUT when `micro` is empty.
  */
 export function trainStep(model: LlamaTrainable, tape: Tape, opt: AdamW, micro: readonly MicroBatch[], o: TrainStepOptions): TrainStepResult {
-  if (micro.length === 0) throw new GlassboxError("TRAIN_BAD_INPUT", "trainStep needs at least one micro-batch");
+  return accumulateStep("trainStep", model, tape, opt, micro, o, (mb) => model.forward(tape, mb.tokens, { batch: mb.batch, targets: mb.targets }).loss!);
+}
+
+/**
+ * The step both trainStep and loraTrainStep (lora-step.ts) take: `model.zeroGrad()`; for each
+ * micro-batch i, `lossOf(micro[i], i)` (a scalar loss recorded on `tape`), backward with seed
+ * 1/micro.length, tape reset; then the global gradient norm of `model.params`, clipped as
+ * clip_grad_norm_ (scale clip / (norm + 1e-6) above the limit, folded into the update), and
+ * `opt.step(o.lr, scale)`. Returns the mean loss and the norm before clipping.
+ * @throws TRAIN_BAD_INPUT `<name> needs at least one micro-batch` when `micro` is empty.
+ */
+export function accumulateStep(
+  name: string,
+  model: TrainableModel,
+  tape: Tape,
+  opt: AdamW,
+  micro: readonly MicroBatch[],
+  o: TrainStepOptions,
+  lossOf: (mb: MicroBatch, i: number) => Tensor,
+): TrainStepResult {
+  if (micro.length === 0) throw new GlassboxError("TRAIN_BAD_INPUT", `${name} needs at least one micro-batch`);
   model.zeroGrad();
   let loss = 0;
-  for (const mb of micro) {
-    const { loss: l } = model.forward(tape, mb.tokens, { batch: mb.batch, targets: mb.targets });
-    loss += l!.item();
-    tape.backward(l!, 1 / micro.length);
+  for (let i = 0; i < micro.length; i++) {
+    const l = lossOf(micro[i]!, i);
+    loss += l.item();
+    tape.backward(l, 1 / micro.length);
     tape.reset();
   }
   const norm = gradNorm(model.params);
-  // clipping as clip_grad_norm_ (scale by clip / (norm + 1e-6) above the limit), folded into the update
   const scale = o.clip !== undefined && norm > o.clip ? o.clip / (norm + 1e-6) : 1;
   opt.step(o.lr, scale);
   return { loss: loss / micro.length, gradNorm: norm };
