@@ -5,22 +5,54 @@ const KC: i32 = 256;
 /** Rows per L2 block of packed A (MC x KC f32 = 128 KiB). */
 const MC: i32 = 128;
 
+// ----- packing: pure data movement, so a product is the same bit for bit whichever layout its
+// operands came in. Full tiles and panels move whole vectors (4x4 blocks transposed in
+// registers); ragged edges go element by element. -----
+
+/** Transposes the 4x4 block whose rows are r0..r3 and stores its row j (= column j of the input) at dst + j*stride. */
+// @ts-ignore: decorator
+@inline function store_t4x4(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
+}
+
+/** Transposes the 4 rows of `rows` floats at src (row stride rb bytes), columns [k0, K), into dst[k][..4] at k*stride + off, element by element. */
+// @ts-ignore: decorator
+@inline function scatter_cols(src: usize, rb: usize, rows: i32, k0: i32, K: i32, dst: usize, stride: usize, off: usize): void {
+  for (let k = k0; k < K; k++) {
+    for (let r = 0; r < 4; r++) {
+      store<f32>(dst + <usize>k * stride + off + (<usize>r << 2), r < rows ? load<f32>(src + <usize>r * rb + (<usize>k << 2)) : 0);
+    }
+  }
+}
+
 /**
  * Packs B^T given as W [N][K] row-major (a ggml f32 weight: N = n_out rows of K = n_in) into
  * panels: dst[p][k][c] = W[8p + c][k], zero for 8p + c >= N. dst holds ceil(N/8)*K*8 f32.
  */
 export function pack_bt(w: usize, N: i32, K: i32, dst: usize): void {
-  const np = (N + 7) >> 3;
+  const np = (N + 7) >> 3, K4 = K & ~3;
+  const rb = <usize>K << 2;
   for (let p = 0; p < np; p++) {
     const base = dst + (<usize>p * <usize>K * 8 << 2);
-    for (let c = 0; c < 8; c++) {
-      const n = p * 8 + c;
-      if (n < N) {
-        const src = w + (<usize>n * <usize>K << 2);
-        for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k * 8 + c) << 2), load<f32>(src + (<usize>k << 2)));
-      } else {
-        for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k * 8 + c) << 2), 0);
+    const src = w + <usize>p * 8 * rb;
+    const rows = min(8, N - p * 8);
+    if (rows == 8) {
+      for (let k = 0; k < K4; k += 4) {
+        const s = src + (<usize>k << 2), d = base + (<usize>k << 5);
+        store_t4x4(d, 32, v128.load(s), v128.load(s + rb), v128.load(s + 2 * rb), v128.load(s + 3 * rb));
+        const s4 = s + 4 * rb;
+        store_t4x4(d + 16, 32, v128.load(s4), v128.load(s4 + rb), v128.load(s4 + 2 * rb), v128.load(s4 + 3 * rb));
       }
+      scatter_cols(src, rb, 4, K4, K, base, 32, 0);
+      scatter_cols(src + 4 * rb, rb, 4, K4, K, base, 32, 16);
+    } else {
+      scatter_cols(src, rb, rows, 0, K, base, 32, 0);
+      scatter_cols(src + 4 * rb, rb, rows - 4, 0, K, base, 32, 16);
     }
   }
 }
@@ -28,13 +60,23 @@ export function pack_bt(w: usize, N: i32, K: i32, dst: usize): void {
 /** Packs B [K][N] row-major into panels dst[p][k][c] = B[k][8p + c] (zero padded). */
 export function pack_b(b: usize, K: i32, N: i32, dst: usize): void {
   const np = (N + 7) >> 3;
+  const rb = <usize>N << 2;
   for (let p = 0; p < np; p++) {
     const base = dst + (<usize>p * <usize>K * 8 << 2);
-    for (let k = 0; k < K; k++) {
-      const row = b + ((<usize>k * <usize>N) << 2);
-      for (let c = 0; c < 8; c++) {
-        const n = p * 8 + c;
-        store<f32>(base + ((<usize>k * 8 + c) << 2), n < N ? load<f32>(row + (<usize>n << 2)) : 0);
+    const col = b + (<usize>p << 5);
+    if (p * 8 + 8 <= N) {
+      for (let k = 0; k < K; k++) {
+        const s = col + <usize>k * rb, d = base + (<usize>k << 5);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        const row = b + <usize>k * rb;
+        for (let c = 0; c < 8; c++) {
+          const n = p * 8 + c;
+          store<f32>(base + ((<usize>k * 8 + c) << 2), n < N ? load<f32>(row + (<usize>n << 2)) : 0);
+        }
       }
     }
   }
@@ -74,16 +116,39 @@ export function pack_b(b: usize, K: i32, N: i32, dst: usize): void {
  * of a tile then reads its four A values from one pointer with immediate offsets.
  */
 export function pack_a(a: usize, M: i32, K: i32, dst: usize): void {
-  const nt = (M + 3) >> 2;
+  const nt = (M + 3) >> 2, K4 = K & ~3;
+  const rb = <usize>K << 2;
   for (let t = 0; t < nt; t++) {
     const base = dst + ((<usize>t * <usize>K) << 4);
-    for (let r = 0; r < 4; r++) {
-      const i = t * 4 + r;
-      if (i < M) {
-        const src = a + ((<usize>i * <usize>K) << 2);
-        for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k << 4) + (<usize>r << 2)), load<f32>(src + (<usize>k << 2)));
-      } else {
-        for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k << 4) + (<usize>r << 2)), 0);
+    const src = a + <usize>t * 4 * rb;
+    const rows = min(4, M - t * 4);
+    if (rows == 4) {
+      for (let k = 0; k < K4; k += 4) {
+        const s = src + (<usize>k << 2);
+        store_t4x4(base + (<usize>k << 4), 16, v128.load(s), v128.load(s + rb), v128.load(s + 2 * rb), v128.load(s + 3 * rb));
+      }
+      scatter_cols(src, rb, 4, K4, K, base, 16, 0);
+    } else {
+      scatter_cols(src, rb, rows, 0, K, base, 16, 0);
+    }
+  }
+}
+
+/** Packs A given transposed, Aᵀ [K][M] row-major, into pack_a's tiles: dst[i/4][k][i%4] = Aᵀ[k][i]. */
+export function pack_at(at: usize, M: i32, K: i32, dst: usize): void {
+  const nt = (M + 3) >> 2;
+  const rb = <usize>M << 2;
+  for (let t = 0; t < nt; t++) {
+    const base = dst + ((<usize>t * <usize>K) << 4);
+    const col = at + (<usize>t << 4);
+    if (t * 4 + 4 <= M) {
+      for (let k = 0; k < K; k++) v128.store(base + (<usize>k << 4), v128.load(col + <usize>k * rb));
+    } else {
+      for (let k = 0; k < K; k++) {
+        for (let r = 0; r < 4; r++) {
+          const i = t * 4 + r;
+          store<f32>(base + (<usize>k << 4) + (<usize>r << 2), i < M ? load<f32>(at + <usize>k * rb + (<usize>i << 2)) : 0);
+        }
       }
     }
   }

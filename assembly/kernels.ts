@@ -2,7 +2,7 @@
 // shared memory. Parallel kernels take (ith, nth) last: their work comes in chunks that the nth
 // threads of a job claim from a shared counter (common.ts), ith picks per-thread scratch.
 // The relaxed-SIMD build (relaxed.ts) re-exports this file compiled with relaxed_madd.
-export { pack_a, pack_b, pack_bt, gemm_packed, gemm_wt } from "./gemm";
+export { pack_a, pack_at, pack_b, pack_bt, gemm_packed, gemm_wt } from "./gemm";
 export { quantize_q8_0, quantize_q8_k, round_f16, round_f16_scaled } from "./act";
 export { matmul_q } from "./quant";
 export { qgemm, qgemm_scratch_bytes } from "./qgemm";

@@ -61,16 +61,23 @@ function ourGemmGflops(k: Kernels): number {
 }
 
 /** Wraps kernels so that time spent in gemmF32 (and its call count) is measured. */
-function timed(k: Kernels): { k: Kernels; gemmMs: () => number; calls: () => number; reset: () => void } {
+function timed(k: Kernels): { k: Kernels; gemmMs: () => number; calls: () => number; reset: () => void; byShape: Map<string, { ms: number; calls: number; flops: number }> } {
   let ms = 0, n = 0;
+  const byShape = new Map<string, { ms: number; calls: number; flops: number }>();
   const w = Object.create(k) as Kernels;
   (w as { gemmF32: Kernels["gemmF32"] }).gemmF32 = (...a) => {
     const t0 = performance.now();
     k.gemmF32(...a);
-    ms += performance.now() - t0;
+    const dt = performance.now() - t0;
+    ms += dt;
     n++;
+    const [, , , M, N, K, acc] = a;
+    const key = `M ${M} N ${N} K ${K}${acc ? " +=" : ""}`;
+    const e = byShape.get(key) ?? { ms: 0, calls: 0, flops: 0 };
+    e.ms += dt; e.calls++; e.flops += 2 * M * N * K;
+    byShape.set(key, e);
   };
-  return { k: w, gemmMs: () => ms, calls: () => n, reset: () => { ms = 0; n = 0; } };
+  return { k: w, gemmMs: () => ms, calls: () => n, reset: () => { ms = 0; n = 0; byShape.clear(); }, byShape };
 }
 
 async function main(): Promise<void> {
@@ -105,7 +112,13 @@ async function main(): Promise<void> {
   console.log(`step: median ${median.toFixed(1)} ms, best ${best.toFixed(1)} ms over ${steps} steps -> ${rate(median).toFixed(0)} tokens/s (best step ${rate(best).toFixed(0)})`);
   const achieved = (flopsTok * rate(median)) / 1e9, achievedBest = (flopsTok * rate(best)) / 1e9;
   console.log(`model FLOP/s (6·N): ${achieved.toFixed(1)} GFLOP/s (best step ${achievedBest.toFixed(1)}); with causal attention (PaLM): ${(((flopsTok + attnTok) * rate(median)) / 1e9).toFixed(1)} GFLOP/s`);
-  if (profile) console.log(`profile: gemmF32 ${(tk.gemmMs() / steps).toFixed(1)} ms/step in ${tk.calls() / steps} calls (${((100 * tk.gemmMs()) / times.reduce((a, b) => a + b, 0)).toFixed(0)}% of step time)`);
+  if (profile) {
+    console.log(`profile: gemmF32 ${(tk.gemmMs() / steps).toFixed(1)} ms/step in ${tk.calls() / steps} calls (${((100 * tk.gemmMs()) / times.reduce((a, b) => a + b, 0)).toFixed(0)}% of step time)`);
+    const rows = [...tk.byShape].sort((x, y) => y[1].ms - x[1].ms);
+    for (const [key, e] of rows.slice(0, 14)) {
+      console.log(`  ${key.padEnd(24)} ${String(e.calls / steps).padStart(4)} calls/step ${(e.ms / steps).toFixed(1).padStart(7)} ms/step ${(e.flops / (e.ms / 1000) / 1e9).toFixed(1).padStart(6)} GFLOP/s`);
+    }
+  }
   const ours = ourGemmGflops(base);
   const np = Math.max(numpyGflops(1024) ?? 0, numpyGflops(2048) ?? 0) || undefined;
   console.log(`peak f32 GEMM (best of sizes), ${threads} threads: numpy ${np === undefined ? "n/a" : np.toFixed(1)} GFLOP/s, glassbox gemmF32 ${ours.toFixed(1)} GFLOP/s`);

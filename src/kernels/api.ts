@@ -28,8 +28,8 @@ export interface Kernels {
   owns?(a: ArrayBufferView): boolean;
   /** See ref `matmul`: out [nTokens][w.nOut] = x [nTokens][w.nIn] · Wᵀ. */
   matmul(out: Float32Array, x: Float32Array, nTokens: number, w: WeightMatrix): void;
-  /** See ref `gemmF32`: C [M][N] (+)= A [M][K] · B [K][N]. */
-  gemmF32(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, accumulate?: boolean): void;
+  /** See ref `gemmF32`: C [M][N] (+)= A [M][K] · B [K][N]; `transA`: `a` holds Aᵀ [K][M]; `transB`: `b` holds Bᵀ [N][K]. */
+  gemmF32(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, accumulate?: boolean, transA?: boolean, transB?: boolean): void;
   /** See ref `getRows`. */
   getRows(out: Float32Array, w: WeightMatrix, ids: ArrayLike<number>): void;
   rmsNorm(out: Float32Array, x: Float32Array, nRows: number, n: number, eps: number, weight?: Float32Array): void;

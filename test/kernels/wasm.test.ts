@@ -152,6 +152,17 @@ for (const cfg of CONFIGS) {
           const want = c0.slice(), got = c0.slice();
           refKernels.gemmF32(want, a, b, M, N, K, acc);
           k.gemmF32(got, a, b, M, N, K, acc);
+          // the same product from Aᵀ and/or Bᵀ: packing moves data only, so bit-identical to `got`
+          const at = new Float32Array(M * K), bt = new Float32Array(K * N);
+          for (let i = 0; i < M; i++) for (let q = 0; q < K; q++) at[q * M + i] = a[i * K + q]!;
+          for (let q = 0; q < K; q++) for (let j = 0; j < N; j++) bt[j * K + q] = b[q * N + j]!;
+          for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
+            const again = c0.slice(), refT = c0.slice();
+            k.gemmF32(again, ta ? at : a, tb ? bt : b, M, N, K, acc, ta, tb);
+            assert.equal(maxAbs(again, got), 0, `transA=${ta} transB=${tb} M=${M} N=${N} K=${K}`);
+            refKernels.gemmF32(refT, ta ? at : a, tb ? bt : b, M, N, K, acc, ta, tb);
+            assert.equal(maxAbs(refT, want), 0, `ref transA=${ta} transB=${tb}`);
+          }
           for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
             let mag = acc ? Math.abs(c0[i * N + j]!) : 0;
             for (let q = 0; q < K; q++) mag += Math.abs(a[i * K + q]! * b[q * N + j]!);

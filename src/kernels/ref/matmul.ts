@@ -181,18 +181,22 @@ export function matVec(out: Float32Array, x: Float32Array, w: WeightMatrix): voi
 }
 
 /**
- * Plain f32 GEMM, C = A·B (+ C when `accumulate`), all row-major: A [M][K], B [K][N], C [M][N].
+ * Plain f32 GEMM, C = A·B (+ C when `accumulate`), all row-major: A [M][K], B [K][N], C [M][N];
+ * with `transA` the buffer `a` holds Aᵀ [K][M], with `transB` `b` holds Bᵀ [N][K] (BLAS's
+ * op(A) = Aᵀ; a ggml weight W [n_out][n_in] is Bᵀ of x·Wᵀ), so no caller has to transpose.
  * Each C element is an f32 sum over k in index order. For activation × activation products
  * (training, attention experiments); weights use {@link matmul}.
  * @throws KERNEL_BAD_SHAPE for short buffers.
  */
-export function gemmF32(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, accumulate = false): void {
+export function gemmF32(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, accumulate = false, transA = false, transB = false): void {
   checkSize("M", M); checkSize("N", N); checkSize("K", K);
   checkLen("A", a, M * K); checkLen("B", b, K * N); checkLen("C", c, M * N);
+  // element strides of A along i and k, and of B along k and j
+  const ai = transA ? 1 : K, ak = transA ? M : 1, bk = transB ? 1 : N, bj = transB ? K : 1;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = accumulate ? c[i * N + j]! : 0;
-      for (let k = 0; k < K; k++) s = fr(s + fr(a[i * K + k]! * b[k * N + j]!));
+      for (let k = 0; k < K; k++) s = fr(s + fr(a[i * ai + k * ak]! * b[k * bk + j * bj]!));
       c[i * N + j] = s;
     }
   }

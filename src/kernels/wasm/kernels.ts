@@ -90,7 +90,7 @@ export async function loadWasmKernels(opts: WasmKernelOptions = {}): Promise<Was
 export class WasmKernels implements Kernels {
   readonly name: string;
   readonly threads: number;
-  private readonly ex: Record<KernelName | "pack_a" | "pack_b" | "pack_bt" | "round_f16" | "qgemm_scratch_bytes" | "attention_gemm_scratch_bytes" | "round_f16_scaled", Fn>;
+  private readonly ex: Record<KernelName | "pack_a" | "pack_at" | "pack_b" | "pack_bt" | "round_f16" | "qgemm_scratch_bytes" | "attention_gemm_scratch_bytes" | "round_f16_scaled", Fn>;
   private readonly weights = new WeakMap<WeightMatrix, Prepared>();
   private geluTable = 0;
   private copyBack: [Float32Array, number, number][] = [];
@@ -235,24 +235,30 @@ export class WasmKernels implements Kernels {
     });
   }
 
-  gemmF32(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, accumulate = false): void {
+  gemmF32(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, accumulate = false, transA = false, transB = false): void {
     checkSize("M", M); checkSize("N", N); checkSize("K", K);
     checkLen("A", a, M * K); checkLen("B", b, K * N); checkLen("C", c, M * N);
     this.op(() => {
       const ap = this.inp(a, M * K);
       const bp = this.inp(b, K * N);
       const cp = this.outp(c, M * N, accumulate);
+      // the packed panels are the same whichever layout B came in (so are the results)
       const packed = this.arena.alloc(Math.ceil(N / 8) * K * 32, 64);
-      this.ex.pack_b(bp, K, N, packed);
-      this.par("gemm_packed", [this.packA(ap, M, K), packed, cp, M, N, K, accumulate ? 1 : 0], M * N * K);
+      if (transB) this.ex.pack_bt(bp, N, K, packed);
+      else this.ex.pack_b(bp, K, N, packed);
+      this.par("gemm_packed", [this.packA(ap, M, K, transA), packed, cp, M, N, K, accumulate ? 1 : 0], M * N * K);
     });
   }
 
-  /** A [M][K] at `ap` packed into 4-row tiles in scratch (gemm_packed's layout); M == 1 stays as is. */
-  private packA(ap: number, M: number, K: number): number {
+  /**
+   * A [M][K] at `ap` (given as Aᵀ [K][M] when `transA`) packed into 4-row tiles in scratch
+   * (gemm_packed's layout); M == 1 stays as is (a row and a column of one row are the same floats).
+   */
+  private packA(ap: number, M: number, K: number, transA = false): number {
     if (M === 1) return ap;
     const dst = this.arena.alloc(Math.ceil(M / 4) * K * 16, 64);
-    this.ex.pack_a(ap, M, K, dst);
+    if (transA) this.ex.pack_at(ap, M, K, dst);
+    else this.ex.pack_a(ap, M, K, dst);
     return dst;
   }
 

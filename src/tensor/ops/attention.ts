@@ -14,6 +14,8 @@
  *             dQ = dS · K_g           [G·T][hd]
  *             dKᵀ = Q_gᵀ · dS         [hd][T]
  *             dVᵀ = dOᵀ · P           [hd][T]
+ * Transposed operands (K_gᵀ, V_gᵀ, Q_gᵀ, dOᵀ) are never materialised: gemmF32's transA/transB
+ * flags have its packing step read them as stored.
  * The masked half of S is computed and then set to −∞ before `Kernels.softmax` (the GEMM is far
  * faster than a causal loop); P is kept from the forward for the backward
  * ([batch][n_head][T][T] floats).
@@ -21,7 +23,7 @@
 import { GlassboxError } from "../../errors.js";
 import type { Tape } from "../tape.js";
 import type { Tensor } from "../tensor.js";
-import { addRows, copyRows, transposeAddInto, transposeInto } from "./transpose.js";
+import { addRows, copyRows, transposeAddInto } from "./transpose.js";
 
 /** Shapes of {@link attention}. */
 export interface AttentionShape {
@@ -57,14 +59,14 @@ export function attention(tape: Tape, q: Tensor, k: Tensor, v: Tensor, s: Attent
   const out = tape.tensor([N, qs], tape.needsGrad(q, k, v));
   const keep = out.requiresGrad;
   const P = keep ? tape.buffer(B * HKV * M * T) : tape.scratch(M * T);
-  const Qg = tape.scratch(M * hd), KgT = tape.scratch(hd * T), Vg = tape.scratch(T * hd), Og = tape.scratch(M * hd);
+  const Qg = tape.scratch(M * hd), Kg = tape.scratch(T * hd), Vg = tape.scratch(T * hd), Og = tape.scratch(M * hd);
   const qd = q.data, kd = k.data, vd = v.data, od = out.data;
   for (let b = 0; b < B; b++) {
     for (let g = 0; g < HKV; g++) {
       const Pbg = keep ? P.subarray((b * HKV + g) * M * T, (b * HKV + g + 1) * M * T) : P;
       for (let hh = 0; hh < G; hh++) copyRows(Qg, qd, T, hd, qs, b * T * qs + (g * G + hh) * hd, hd, hh * T * hd);
-      transposeInto(KgT, kd, T, hd, kvs, b * T * kvs + g * hd, T, 0);
-      kr.gemmF32(Pbg, Qg, KgT, M, T, hd);
+      copyRows(Kg, kd, T, hd, kvs, b * T * kvs + g * hd, hd, 0);
+      kr.gemmF32(Pbg, Qg, Kg, M, T, hd, false, false, true);          // S = Q·Kᵀ (Kᵀ read by the packing)
       maskCausal(Pbg, M, T);
       kr.softmax(Pbg, Pbg, M, T, scale);
       copyRows(Vg, vd, T, hd, kvs, b * T * kvs + g * hd, hd, 0);
@@ -72,7 +74,7 @@ export function attention(tape: Tape, q: Tensor, k: Tensor, v: Tensor, s: Attent
       for (let hh = 0; hh < G; hh++) copyRows(od, Og, T, hd, hd, hh * T * hd, qs, b * T * qs + (g * G + hh) * hd);
     }
   }
-  tape.free(Qg); tape.free(KgT); tape.free(Vg); tape.free(Og);
+  tape.free(Qg); tape.free(Kg); tape.free(Vg); tape.free(Og);
   if (!keep) {
     tape.free(P);
     return out;
@@ -83,21 +85,20 @@ export function attention(tape: Tape, q: Tensor, k: Tensor, v: Tensor, s: Attent
     const dq = q.requiresGrad ? tape.grad(q) : null;
     const dk = k.requiresGrad ? tape.grad(k) : null;
     const dv = v.requiresGrad ? tape.grad(v) : null;
-    const dOg = tape.scratch(M * hd), VgT = tape.scratch(hd * T), dP = tape.scratch(M * T);
-    const Kg = tape.scratch(T * hd), dQg = tape.scratch(M * hd), QgT = tape.scratch(hd * M), dKVt = tape.scratch(hd * T), dOgT = tape.scratch(hd * M);
+    const dOg = tape.scratch(M * hd), Vg = tape.scratch(T * hd), dP = tape.scratch(M * T);
+    const Kg = tape.scratch(T * hd), dQg = tape.scratch(M * hd), Qg = tape.scratch(M * hd), dKVt = tape.scratch(hd * T);
     for (let b = 0; b < B; b++) {
       for (let g = 0; g < HKV; g++) {
         const Pbg = P.subarray((b * HKV + g) * M * T, (b * HKV + g + 1) * M * T);
         const kvOff = b * T * kvs + g * hd;
         for (let hh = 0; hh < G; hh++) copyRows(dOg, dy, T, hd, qs, b * T * qs + (g * G + hh) * hd, hd, hh * T * hd);
         if (dv) {
-          transposeInto(dOgT, dOg, M, hd);
-          kr.gemmF32(dKVt, dOgT, Pbg, hd, T, M);                       // dVᵀ = dOᵀ·P
+          kr.gemmF32(dKVt, dOg, Pbg, hd, T, M, false, true);            // dVᵀ = dOᵀ·P
           transposeAddInto(dv, dKVt, hd, T, T, 0, kvs, kvOff);
         }
         if (!dq && !dk) continue;
-        transposeInto(VgT, vd, T, hd, kvs, kvOff, T, 0);
-        kr.gemmF32(dP, dOg, VgT, M, T, hd);                             // dP = dO·Vᵀ
+        copyRows(Vg, vd, T, hd, kvs, kvOff, hd, 0);
+        kr.gemmF32(dP, dOg, Vg, M, T, hd, false, false, true);          // dP = dO·Vᵀ
         softmaxCausalBackward(dP, Pbg, M, T, scale);                    // dP -> dS
         if (dq) {
           copyRows(Kg, k.data, T, hd, kvs, kvOff, hd, 0);
@@ -105,13 +106,13 @@ export function attention(tape: Tape, q: Tensor, k: Tensor, v: Tensor, s: Attent
           for (let hh = 0; hh < G; hh++) addRows(dq, dQg, T, hd, hd, hh * T * hd, qs, b * T * qs + (g * G + hh) * hd);
         }
         if (dk) {
-          for (let hh = 0; hh < G; hh++) transposeInto(QgT, q.data, T, hd, qs, b * T * qs + (g * G + hh) * hd, M, hh * T);
-          kr.gemmF32(dKVt, QgT, dP, hd, T, M);                          // dKᵀ = Qᵀ·dS
+          for (let hh = 0; hh < G; hh++) copyRows(Qg, q.data, T, hd, qs, b * T * qs + (g * G + hh) * hd, hd, hh * T * hd);
+          kr.gemmF32(dKVt, Qg, dP, hd, T, M, false, true);              // dKᵀ = Qᵀ·dS
           transposeAddInto(dk, dKVt, hd, T, T, 0, kvs, kvOff);
         }
       }
     }
-    for (const x of [dOg, VgT, dP, Kg, dQg, QgT, dKVt, dOgT]) tape.free(x);
+    for (const x of [dOg, Vg, dP, Kg, dQg, Qg, dKVt]) tape.free(x);
   });
   return out;
 }

@@ -3,15 +3,15 @@
  * x: [n][n_in] row-major; W: [n_out][n_in] row-major, i.e. a GGUF weight with ne = [n_in, n_out]
  * stored as is; y: [n][n_out].
  *
- * Forward:  y = x · Wᵀ                → gemmF32 with B = Wᵀ (materialised, transpose.ts)
+ * Forward:  y = x · Wᵀ                → gemmF32 with transB (W [n_out][n_in] is Bᵀ)
  * Backward: dx += dy · W              → gemmF32 (W is already [n_out][n_in] = B [K][N])
- *           dW += dyᵀ · x             → gemmF32 with A = dyᵀ (materialised)
- * All three products run on `tape.k.gemmF32`, so the wasm kernels' threaded SIMD GEMM does the work.
+ *           dW += dyᵀ · x             → gemmF32 with transA (dy [n][n_out] is Aᵀ)
+ * All three products run on `tape.k.gemmF32`, so the wasm kernels' threaded SIMD GEMM does the
+ * work; the transposed operands are read by its packing step, never materialised.
  */
 import { GlassboxError } from "../../errors.js";
 import type { Tape } from "../tape.js";
 import type { Tensor } from "../tensor.js";
-import { transposeInto } from "./transpose.js";
 
 /**
  * y [..][n_out] = x [..][n_in] · Wᵀ with W [n_out][n_in] (ggml ne = [n_in, n_out]).
@@ -25,21 +25,13 @@ export function matmul(tape: Tape, x: Tensor, w: Tensor): Tensor {
   const n = x.rows;
   const k = tape.k;
   const y = tape.tensor([...x.shape.slice(0, -1), nOut], tape.needsGrad(x, w));
-  const wt = tape.scratch(nIn * nOut);
-  transposeInto(wt, w.data, nOut, nIn);
-  k.gemmF32(y.data, x.data, wt, n, nOut, nIn);
-  tape.free(wt);
+  k.gemmF32(y.data, x.data, w.data, n, nOut, nIn, false, false, true);
   if (y.requiresGrad) {
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
       if (x.requiresGrad) k.gemmF32(tape.grad(x), dy, w.data, n, nIn, nOut, true);
-      if (w.requiresGrad) {
-        const dyt = tape.scratch(nOut * n);
-        transposeInto(dyt, dy, n, nOut);
-        k.gemmF32(tape.grad(w), dyt, x.data, nOut, nIn, n, true);
-        tape.free(dyt);
-      }
+      if (w.requiresGrad) k.gemmF32(tape.grad(w), dy, x.data, nOut, nIn, n, true, true);
     });
   }
   return y;
