@@ -27,16 +27,17 @@ import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { checkOutputPath } from "../util/output-path.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { BatchIterator, type BatchIteratorState } from "./data/batches.js";
-import { loadTrainingData, type DataSummary } from "./data/dataset.js";
+import { loadTrainingData } from "./data/dataset.js";
 import { listDataFiles } from "./data/list-files.js";
 import { evaluateHeldOut, tokenBytesTable, type HeldOutEval } from "./evaluate.js";
-import { runTrainLoop, type LoopProgress, type TrainLoopHooks } from "./loop.js";
+import { runTrainLoop } from "./loop.js";
 import { resolveLoraConfig, type LoraConfig, type ResolvedLoraConfig } from "./lora-config.js";
 import { mergeLoraIntoGguf } from "./lora-gguf.js";
 import { LoraLlama } from "./lora-llama.js";
 import { loraTrainStep } from "./lora-step.js";
 import { AdamW } from "./optim.js";
-import { outputStem, type ResumeMode } from "./pretrain.js";
+import { outputStem } from "./pretrain.js";
+import type { TrainRunOptions, TrainRunResult } from "./run-options.js";
 import { lrAt } from "./schedule.js";
 
 /** Training hyperparameters of a fine-tuning run (defaults in brackets). */
@@ -71,8 +72,8 @@ export interface FinetuneTraining {
   checkpointEvery?: number;
 }
 
-/** Options of {@link finetune}. */
-export interface FinetuneOptions {
+/** Options of {@link finetune} (the run options shared with pretrain in run-options.ts). */
+export interface FinetuneOptions extends TrainRunOptions {
   /** The base model (a llama GGUF; F32, F16 or quantized). */
   base: string;
   /** Training data files and folders (.txt/.md, .jsonl with {"text"} or {"messages"}). */
@@ -87,44 +88,17 @@ export interface FinetuneOptions {
   merge?: string;
   /** Built-in chat template name for chat records (default: the base's tokenizer.chat_template). */
   chatTemplateName?: string;
-  /** "auto" (default): resume when the checkpoint exists; "require": fail without one; "never": start over. */
-  resume?: ResumeMode;
-  checkpointPath?: string;
-  logPath?: string;
-  chartPath?: string;
-  /** Kernel threads (default: the machine's parallelism). */
-  threads?: number;
-  /** Kernels to use (tests); default loadWasmKernels({threads}), closed at the end. */
-  kernels?: Kernels;
-  /** Makes a progress display for `total` steps. */
-  progress?: (phase: string, total: number) => LoopProgress;
-  /** Human-readable status lines. */
-  onInfo?: (line: string) => void;
-  hooks?: TrainLoopHooks;
-  signal?: AbortSignal;
 }
 
-/** What finetune did. Times in seconds. */
-export interface FinetuneResult {
-  out: string;
+/** What finetune did (`out` is the adapter). Times in seconds. */
+export interface FinetuneResult extends TrainRunResult {
+  /** The merged model written (options.merge), if any. */
   merged: string | undefined;
-  checkpointPath: string;
-  logPath: string;
-  chartPath: string;
-  resumedFrom: number;
-  steps: number;
-  maxSteps: number;
-  tokens: number;
-  elapsed: number;
-  loss: number;
-  eval: HeldOutEval | undefined;
   lora: ResolvedLoraConfig;
   /** A and B scalars trained. */
   trainableCount: number;
   /** Bytes of the frozen base in memory (its stored types). */
   baseBytes: number;
-  data: DataSummary;
-  status: "done" | "aborted";
 }
 
 type ResolvedTraining = Required<Omit<FinetuneTraining, "steps" | "minLr">> & { steps: number | undefined; minLr: number };

@@ -20,4 +20,5 @@ export { runTrainLoop, type TrainLoopOptions, type TrainLoopResult, type LoopBat
 export { writeCheckpoint, readCheckpoint, restoreCheckpoint, type Checkpoint } from "./checkpoint.js";
 export { parsePretrainConfig, readPretrainConfig, type PretrainConfig } from "./config.js";
 export { pretrain, type PretrainOptions, type PretrainResult } from "./pretrain.js";
+export { type ResumeMode, type TrainRunOptions, type TrainRunResult } from "./run-options.js";
 export { evaluateHeldOut, heldOutText, tokenBytesTable } from "./evaluate.js";

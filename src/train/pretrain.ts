@@ -21,7 +21,7 @@ import { kv } from "../formats/gguf/kv.js";
 import { GgufFile } from "../formats/gguf/reader.js";
 import type { GgufKV } from "../formats/gguf/types.js";
 import { writeGgufFile } from "../formats/gguf/writer.js";
-import { loadWasmKernels, type Kernels } from "../kernels/index.js";
+import { loadWasmKernels } from "../kernels/index.js";
 import { Tape } from "../tensor/tape.js";
 import { Tokenizer } from "../tokenizer/tokenizer.js";
 import { trainTokenizerFiles, type TrainFilesSummary } from "../tokenizer/train-files.js";
@@ -30,21 +30,19 @@ import { checkOutputPath } from "../util/output-path.js";
 import { readCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { llamaConfigOf, totalSteps, trajectoryKey, type Dataset, type PretrainConfig } from "./config.js";
 import { BatchIterator, type BatchIteratorState } from "./data/batches.js";
-import { loadTrainingData, type DataSummary } from "./data/dataset.js";
+import { loadTrainingData } from "./data/dataset.js";
 import { listDataFiles } from "./data/list-files.js";
 import { evaluateHeldOut, heldOutText, tokenBytesTable, type HeldOutEval } from "./evaluate.js";
 import { LlamaTrainable } from "./llama.js";
 import { llamaToGguf } from "./llama-gguf.js";
-import { runTrainLoop, type LoopProgress, type TrainLoopHooks } from "./loop.js";
+import { runTrainLoop, type LoopProgress } from "./loop.js";
 import { AdamW } from "./optim.js";
+import type { TrainRunOptions, TrainRunResult } from "./run-options.js";
 import { lrAt } from "./schedule.js";
 import { trainStep } from "./step.js";
 
-/** When to continue from an existing checkpoint. */
-export type ResumeMode = "auto" | "require" | "never";
-
-/** Options of {@link pretrain}. */
-export interface PretrainOptions {
+/** Options of {@link pretrain} (the run options shared with finetune in run-options.ts). */
+export interface PretrainOptions extends TrainRunOptions {
   config: PretrainConfig;
   /** Corpus files and folders (see listDataFiles: .txt/.md/.jsonl/.ndjson from folders). */
   corpus: readonly string[];
@@ -52,53 +50,21 @@ export interface PretrainOptions {
   out: string;
   /** A vocabulary GGUF to use instead of training a tokenizer (its size overrides model.vocab_size). */
   tokenizer?: string;
-  /** "auto" (default): resume when the checkpoint exists; "require": fail without one; "never": start over. */
-  resume?: ResumeMode;
-  /** Override the derived paths (see the module comment). */
-  checkpointPath?: string;
-  logPath?: string;
-  chartPath?: string;
+  /** Override the derived tokenizer path (see the module comment). */
   tokenizerOut?: string;
   /** Write the held-out text (UTF-8, exactly what bits per byte counts; evaluate.ts heldOutText) here. */
   heldOutTextOut?: string;
-  /** Worker threads of the kernels (default: the machine's parallelism). */
-  threads?: number;
-  /** Kernels to use (tests); default loadWasmKernels({threads}), closed at the end. */
-  kernels?: Kernels;
-  /** Makes a progress display for a phase ("tokenizer", "training") of `total` units. */
-  progress?: (phase: string, total: number) => LoopProgress;
-  /** Human-readable status lines (data summary, resume point...). */
-  onInfo?: (line: string) => void;
-  hooks?: TrainLoopHooks;
-  signal?: AbortSignal;
 }
 
-/** What pretrain did. Times in seconds. */
-export interface PretrainResult {
-  out: string;
-  checkpointPath: string;
-  logPath: string;
-  chartPath: string;
+/** What pretrain did (progress phases: "tokenizer", "training"). Times in seconds. */
+export interface PretrainResult extends TrainRunResult {
   /** The tokenizer GGUF written, when one was trained in this session. */
   tokenizerOut: string | undefined;
   tokenizerSummary: TrainFilesSummary | undefined;
-  /** Step the session started from (0 = fresh). */
-  resumedFrom: number;
-  steps: number;
-  maxSteps: number;
-  /** Target tokens trained on. */
-  tokens: number;
-  elapsed: number;
-  /** Loss of the last step. */
-  loss: number;
-  /** Final held-out evaluation (undefined without held-out data). */
-  eval: HeldOutEval | undefined;
   parameterCount: number;
   vocabSize: number;
-  data: DataSummary;
   /** sha256 of the corpus (see corpusSha256). */
   corpusSha256: string;
-  status: "done" | "aborted";
 }
 
 /** out without its .gguf extension: the stem of the files written beside it. */
