@@ -3,12 +3,12 @@ import type { Command } from "commander";
 import { GlassboxError } from "../errors.js";
 import { finetune, type FinetuneResult } from "../train/finetune.js";
 import { LORA_TARGETS, parseLoraTargets } from "../train/lora-config.js";
-import type { ResumeMode } from "../train/pretrain.js";
-import { formatBytes, formatCount } from "./format.js";
+import { formatBytes, formatCount, printKeyValues } from "./format.js";
 import { startProgress } from "./progress.js";
 import { parseInteger, parseNumber } from "./sampling-flags.js";
+import { addRunOptions, checkThreads, resumeModeOf, runFileRows, runRows, type RunFlags } from "./train-run.js";
 
-interface FinetuneFlags {
+interface FinetuneFlags extends RunFlags {
   out: string;
   rank: number;
   alpha: number;
@@ -32,16 +32,10 @@ interface FinetuneFlags {
   merge?: string;
   adapterType: string;
   chatTemplate?: string;
-  resume?: boolean;
-  restart?: boolean;
-  checkpoint?: string;
-  log?: string;
-  threads?: number;
-  json?: boolean;
 }
 
 export function registerFinetune(program: Command): void {
-  program
+  const cmd = program
     .command("finetune")
     .description(
       "LoRA fine-tuning of a llama GGUF (F32, F16 or quantized: a quantized base stays quantized and is dequantized per matmul). " +
@@ -77,20 +71,14 @@ export function registerFinetune(program: Command): void {
     .option("--checkpoint-every <n>", "write a checkpoint every n steps, 0 = only at the end (default 50)", parseInteger)
     .option("--merge <file>", "also write the base with the adapter merged in (as llama.cpp's export-lora: F32 stays F32, others F16)")
     .option("--adapter-type <t>", "storage type of A and B: f32 or f16", "f32")
-    .option("--chat-template <name>", "built-in chat template for chat records (default: the model's own)")
-    .option("--resume", "continue from the checkpoint, and fail if there is none (default: continue when it exists)")
-    .option("--restart", "ignore an existing checkpoint and start over")
-    .option("--checkpoint <file>", "checkpoint path (default: NAME.ckpt.gguf beside --out)")
-    .option("--log <file>", "JSON-lines log path (default: NAME.log.jsonl beside --out)")
-    .option("-t, --threads <n>", "compute threads (default: all cores)", parseInteger)
-    .option("--json", "print the result as one JSON object")
+    .option("--chat-template <name>", "built-in chat template for chat records (default: the model's own)");
+  addRunOptions(cmd)
     .action(async (base: string, data: string[], f: FinetuneFlags) => {
-      if (f.resume && f.restart) throw new GlassboxError("INVALID_OPTION", "--resume and --restart contradict each other");
+      const mode = resumeModeOf(f);
       if (f.steps !== undefined && f.epochs !== undefined) throw new GlassboxError("INVALID_OPTION", "give --steps or --epochs, not both");
-      if (f.threads !== undefined && f.threads < 1) throw new GlassboxError("INVALID_OPTION", `--threads must be >= 1, got ${f.threads}`);
+      checkThreads(f);
       if (f.adapterType !== "f32" && f.adapterType !== "f16") throw new GlassboxError("INVALID_OPTION", `--adapter-type must be f32 or f16, got ${f.adapterType}`);
       if (f.init !== "kaiming" && f.init !== "gaussian") throw new GlassboxError("INVALID_OPTION", `--init must be kaiming or gaussian, got ${f.init}`);
-      const mode: ResumeMode = f.resume ? "require" : f.restart ? "never" : "auto";
       const quiet = !!f.json;
       const abort = new AbortController();
       const onSigint = (): void => {
@@ -129,17 +117,12 @@ function printResult(r: FinetuneResult): void {
   const ev = r.eval;
   const rows: [string, string][] = [
     ["adapter", r.status === "done" ? `${r.out} (LoRA r=${r.lora.rank}, alpha ${r.lora.alpha}, ${r.lora.targets.join(", ")}; ${formatCount(r.trainableCount)} values)` : "(not written: stopped early; run again to resume)"],
-    ["steps", `${r.steps} of ${r.maxSteps}` + (r.resumedFrom > 0 ? ` (resumed at ${r.resumedFrom})` : "")],
-    ["tokens", `${formatCount(r.tokens)} in ${r.elapsed.toFixed(1)} s (${(r.tokens / Math.max(r.elapsed, 1e-9)).toFixed(0)} tokens/s overall)`],
-    ["final loss", Number.isFinite(r.loss) ? r.loss.toFixed(4) : "n/a"],
+    ...runRows(r),
     ["held-out", ev ? `loss ${ev.loss.toFixed(4)} over ${ev.tokens} tokens` : "(none)"],
     ["base in memory", formatBytes(r.baseBytes)],
     ["data", `${r.data.recordsUsed} of ${r.data.recordsRead} records used` + (r.data.recordsSkipped ? `, ${r.data.recordsSkipped} skipped` : "")],
-    ["log", r.logPath],
-    ["loss curve", r.chartPath],
-    ["checkpoint", r.checkpointPath],
+    ...runFileRows(r),
   ];
   if (r.merged) rows.push(["merged model", r.merged]);
-  const w = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+  printKeyValues(rows);
 }

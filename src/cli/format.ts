@@ -48,3 +48,12 @@ export function printTable(header: string[], cells: string[][]): void {
   process.stdout.write(line(header));
   for (const r of rows) process.stdout.write(line(r));
 }
+
+/**
+ * Prints `[key, value]` rows to stdout as "key  value" lines, the keys padded to the longest.
+ * Values are printed as given (unlike printTable, no printableText).
+ */
+export function printKeyValues(rows: readonly (readonly [string, string])[]): void {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+}

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { inspectFile, type FileSummary } from "../formats/inspect.js";
 import { sha256File } from "../util/sha256-file.js";
 import { startProgress } from "./progress.js";
-import { formatBytes, formatCount, printableText, printTable } from "./format.js";
+import { formatBytes, formatCount, printableText, printTable, printKeyValues } from "./format.js";
 
 export function registerInspect(program: Command): void {
   program
@@ -57,8 +57,7 @@ function printSummary(s: FileSummary & { sha256?: string }): void {
   }
   add("file size", `${formatBytes(s.fileSize)} (${s.fileSize} bytes)`);
   add("sha256", s.sha256);
-  const w = Math.max(...lines.map(([k]) => k.length));
-  for (const [k, v] of lines) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+  printKeyValues(lines);
   if (s.format === "gguf" && s.chatTemplateHead) {
     process.stdout.write(`chat template (first lines):\n${s.chatTemplateHead.map((l) => `  | ${printableText(l)}`).join("\n")}\n`);
   }

@@ -1,7 +1,7 @@
 // `glassbox tokenizer train <files...>`: train a byte-level BPE tokenizer and write it as a vocabulary-only GGUF.
 import { type Command, InvalidArgumentError } from "commander";
 import { trainTokenizerFiles, type TrainFilesSummary } from "../tokenizer/train-files.js";
-import { formatBytes } from "./format.js";
+import { formatBytes, printKeyValues } from "./format.js";
 import { startProgress, type Progress } from "./progress.js";
 
 // Plain decimal only: Number() would also take "0x200", "1e3" and " " (as 0).
@@ -75,6 +75,5 @@ function printSummary(s: TrainFilesSummary): void {
     ["training speed", `${s.trainMBPerSecond.toFixed(2)} MB/s`],
     ["held-out", s.heldOutTokens === null ? "(none)" : `${formatBytes(s.heldOutBytes)} -> ${s.heldOutTokens} tokens = ${s.heldOutBytesPerToken!.toFixed(3)} bytes/token`],
   ];
-  const w = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+  printKeyValues(rows);
 }

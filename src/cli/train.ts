@@ -1,26 +1,19 @@
 // `glassbox train --config c.json <corpus...> --out model.gguf`: pre-train a llama model from scratch (train/pretrain.ts).
 import type { Command } from "commander";
-import { GlassboxError } from "../errors.js";
 import { readPretrainConfig } from "../train/config.js";
-import { pretrain, type PretrainResult, type ResumeMode } from "../train/pretrain.js";
-import { formatCount } from "./format.js";
+import { pretrain, type PretrainResult } from "../train/pretrain.js";
+import { formatCount, printKeyValues } from "./format.js";
 import { startProgress } from "./progress.js";
-import { parseInteger } from "./sampling-flags.js";
+import { addRunOptions, checkThreads, resumeModeOf, runFileRows, runRows, type RunFlags } from "./train-run.js";
 
-interface TrainFlags {
+interface TrainFlags extends RunFlags {
   config: string;
   out: string;
   tokenizer?: string;
-  resume?: boolean;
-  restart?: boolean;
-  checkpoint?: string;
-  log?: string;
-  threads?: number;
-  json?: boolean;
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command("train")
     .description(
       "Pre-train a llama-architecture model from scratch on text files: trains a byte-level BPE tokenizer on the corpus " +
@@ -34,18 +27,12 @@ export function registerTrain(program: Command): void {
     .argument("<corpus...>", "text files or folders (.txt, .md, .jsonl from folders)")
     .requiredOption("--config <file>", "training config (JSON)")
     .requiredOption("--out <file>", "output model .gguf (written atomically when training ends)")
-    .option("--tokenizer <file>", "use the vocabulary of this GGUF instead of training a tokenizer")
-    .option("--resume", "continue from the checkpoint, and fail if there is none (default: continue when it exists)")
-    .option("--restart", "ignore an existing checkpoint and start over (it is overwritten)")
-    .option("--checkpoint <file>", "checkpoint path (default: NAME.ckpt.gguf beside --out)")
-    .option("--log <file>", "JSON-lines log path (default: NAME.log.jsonl beside --out)")
-    .option("-t, --threads <n>", "compute threads (default: all cores)", parseInteger)
-    .option("--json", "print the result as one JSON object")
+    .option("--tokenizer <file>", "use the vocabulary of this GGUF instead of training a tokenizer");
+  addRunOptions(cmd)
     .action(async (corpus: string[], flags: TrainFlags) => {
-      if (flags.resume && flags.restart) throw new GlassboxError("INVALID_OPTION", "--resume and --restart contradict each other");
-      if (flags.threads !== undefined && flags.threads < 1) throw new GlassboxError("INVALID_OPTION", `--threads must be >= 1, got ${flags.threads}`);
+      const mode = resumeModeOf(flags);
+      checkThreads(flags);
       const config = readPretrainConfig(flags.config);
-      const mode: ResumeMode = flags.resume ? "require" : flags.restart ? "never" : "auto";
       const quiet = !!flags.json;
       const r = await pretrain({
         config, corpus, out: flags.out, resume: mode,
@@ -65,15 +52,10 @@ function printResult(r: PretrainResult): void {
   const ev = r.eval;
   const rows: [string, string][] = [
     ["model", `${r.out} (${formatCount(r.parameterCount)} parameters, vocabulary ${r.vocabSize})`],
-    ["steps", `${r.steps} of ${r.maxSteps}` + (r.resumedFrom > 0 ? ` (resumed at ${r.resumedFrom})` : "")],
-    ["tokens", `${formatCount(r.tokens)} in ${r.elapsed.toFixed(1)} s (${(r.tokens / Math.max(r.elapsed, 1e-9)).toFixed(0)} tokens/s overall)`],
-    ["final loss", Number.isFinite(r.loss) ? r.loss.toFixed(4) : "n/a"],
+    ...runRows(r),
     ["held-out", ev ? `loss ${ev.loss.toFixed(4)}, ${ev.bits_per_byte.toFixed(4)} bits/byte over ${ev.bytes} bytes` : "(none)"],
-    ["log", r.logPath],
-    ["loss curve", r.chartPath],
-    ["checkpoint", r.checkpointPath],
+    ...runFileRows(r),
   ];
   if (r.tokenizerOut) rows.push(["tokenizer", r.tokenizerOut]);
-  const w = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+  printKeyValues(rows);
 }
