@@ -239,57 +239,57 @@ function spaceRunMatch(nws: number, pos: number, end: number): number {
   return nws > 0 ? nws : 1;
 }
 
-/** GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
-function splitGpt2(cps: Int32Array, _n: number, flags: Uint16Array, pieces: number[]): number[] {
+/**
+ * Runs a hand-written scanner over each piece and returns the word lengths of all pieces in order.
+ * `wordAt(pos, end, fl)` gives the length (>= 1) of the word starting at cps[pos] in the piece
+ * ending at `end`; `fl(p)` is the category flags of cps[p], 0 at or past `end`.
+ */
+function scanWords(
+  cps: Int32Array, flags: Uint16Array, pieces: number[],
+  wordAt: (pos: number, end: number, fl: (p: number) => number) => number,
+): number[] {
   const out: number[] = [];
   let start = 0;
   for (const len of pieces) {
-    const ini = start;
     const end = start + len;
-    start = end;
-    // flags at p, 0 outside [ini, end)
     const fl = (p: number): number => (p < end ? flags[cps[p]!]! : 0);
-    let pos = ini;
-    while (pos < end) {
-      const cpt = cps[pos]!;
-      const f = flags[cpt]!;
-      const nc = contractionAt(cps, pos, end, false);
-      if (nc > 0) {
-        out.push(nc);
-        pos += nc;
-        continue;
-      }
-      const s = cpt === SPACE ? 1 : 0;
-      let f2 = s ? fl(pos + 1) : f;
-      if (f2 & F_L) {
-        let p = pos + s;
-        while (f2 & F_L) f2 = fl(++p);
-        out.push(p - pos);
-        pos = p;
-        continue;
-      }
-      if (f2 & F_N) {
-        let p = pos + s;
-        while (f2 & F_N) f2 = fl(++p);
-        out.push(p - pos);
-        pos = p;
-        continue;
-      }
-      if (!(f2 & (F_WS | F_L | F_N)) && f2 !== 0) {
-        let p = pos + s;
-        while (!(f2 & (F_WS | F_L | F_N)) && f2 !== 0) f2 = fl(++p);
-        out.push(p - pos);
-        pos = p;
-        continue;
-      }
-      let nws = 0;
-      while (fl(pos + nws) & F_WS) nws++;
-      const m = spaceRunMatch(nws, pos, end);
+    for (let pos = start; pos < end;) {
+      const m = wordAt(pos, end, fl);
       out.push(m);
       pos += m;
     }
+    start = end;
   }
   return out;
+}
+
+/** GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
+function splitGpt2(cps: Int32Array, _n: number, flags: Uint16Array, pieces: number[]): number[] {
+  return scanWords(cps, flags, pieces, (pos, end, fl) => {
+    const nc = contractionAt(cps, pos, end, false);
+    if (nc > 0) return nc;
+    const cpt = cps[pos]!;
+    const s = cpt === SPACE ? 1 : 0;
+    let f2 = s ? fl(pos + 1) : flags[cpt]!;
+    if (f2 & F_L) {
+      let p = pos + s;
+      while (f2 & F_L) f2 = fl(++p);
+      return p - pos;
+    }
+    if (f2 & F_N) {
+      let p = pos + s;
+      while (f2 & F_N) f2 = fl(++p);
+      return p - pos;
+    }
+    if (!(f2 & (F_WS | F_L | F_N)) && f2 !== 0) {
+      let p = pos + s;
+      while (!(f2 & (F_WS | F_L | F_N)) && f2 !== 0) f2 = fl(++p);
+      return p - pos;
+    }
+    let nws = 0;
+    while (fl(pos + nws) & F_WS) nws++;
+    return spaceRunMatch(nws, pos, end);
+  });
 }
 
 /**
@@ -297,86 +297,50 @@ function splitGpt2(cps: Int32Array, _n: number, flags: Uint16Array, pieces: numb
  * (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,maxDigits}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
  */
 function makeSplitLlama3(maxDigits: number): SplitStep {
-  return (cps, _n, flags, pieces) => {
-    const out: number[] = [];
-    let start = 0;
-    for (const len of pieces) {
-      const ini = start;
-      const end = start + len;
-      start = end;
-      const fl = (p: number): number => (p < end ? flags[cps[p]!]! : 0);
-      let pos = ini;
-      while (pos < end) {
-        const cpt = cps[pos]!;
-        const f = flags[cpt]!;
-        const nc = contractionAt(cps, pos, end, true);
-        if (nc > 0) {
-          out.push(nc);
-          pos += nc;
-          continue;
-        }
-        if (!(cpt === CR || cpt === LF || f & F_N)) {
-          if (f & F_L || fl(pos + 1) & F_L) {
-            let p = pos + 1;
-            while (fl(p) & F_L) p++;
-            out.push(p - pos);
-            pos = p;
-            continue;
-          }
-        }
-        if (f & F_N) {
-          let p = pos;
-          while (p < end && flags[cps[p]!]! & F_N && p - pos < maxDigits) p++;
-          out.push(p - pos);
-          pos = p;
-          continue;
-        }
-        let f2 = cpt === SPACE ? fl(pos + 1) : f;
-        if (!(f2 & (F_WS | F_L | F_N)) && f !== 0) {
-          let p = pos + (cpt === SPACE ? 1 : 0);
-          while (!(f2 & (F_WS | F_L | F_N)) && f2 !== 0) f2 = fl(++p);
-          while (p < end && (cps[p] === CR || cps[p] === LF)) p++;
-          out.push(p - pos);
-          pos = p;
-          continue;
-        }
-        let nws = 0;
-        let lastNl = 0;
-        while (fl(pos + nws) & F_WS) {
-          const c = cps[pos + nws]!;
-          if (c === CR || c === LF) lastNl = pos + nws + 1;
-          nws++;
-        }
-        if (lastNl > 0) {
-          out.push(lastNl - pos);
-          pos = lastNl;
-          continue;
-        }
-        const m = spaceRunMatch(nws, pos, end);
-        out.push(m);
-        pos += m;
+  return (cps, _n, flags, pieces) => scanWords(cps, flags, pieces, (pos, end, fl) => {
+    const nc = contractionAt(cps, pos, end, true);
+    if (nc > 0) return nc;
+    const cpt = cps[pos]!;
+    const f = flags[cpt]!;
+    if (!(cpt === CR || cpt === LF || f & F_N)) {
+      if (f & F_L || fl(pos + 1) & F_L) {
+        let p = pos + 1;
+        while (fl(p) & F_L) p++;
+        return p - pos;
       }
     }
-    return out;
-  };
+    if (f & F_N) {
+      let p = pos;
+      while (p < end && flags[cps[p]!]! & F_N && p - pos < maxDigits) p++;
+      return p - pos;
+    }
+    let f2 = cpt === SPACE ? fl(pos + 1) : f;
+    if (!(f2 & (F_WS | F_L | F_N)) && f !== 0) {
+      let p = pos + (cpt === SPACE ? 1 : 0);
+      while (!(f2 & (F_WS | F_L | F_N)) && f2 !== 0) f2 = fl(++p);
+      while (p < end && (cps[p] === CR || cps[p] === LF)) p++;
+      return p - pos;
+    }
+    let nws = 0;
+    let lastNl = 0;
+    while (fl(pos + nws) & F_WS) {
+      const c = cps[pos + nws]!;
+      if (c === CR || c === LF) lastNl = pos + nws + 1;
+      nws++;
+    }
+    if (lastNl > 0) return lastNl - pos;
+    return spaceRunMatch(nws, pos, end);
+  });
 }
 
 /** [^\n]+|[\n]+ : runs of non-newlines and runs of newlines. */
-function splitNewlines(cps: Int32Array, _n: number, _flags: Uint16Array, pieces: number[]): number[] {
-  const out: number[] = [];
-  let start = 0;
-  for (const len of pieces) {
-    const end = start + len;
-    let pos = start;
-    while (pos < end) {
-      const nl = cps[pos] === LF;
-      const run = pos;
-      while (pos < end && (cps[pos] === LF) === nl) pos++;
-      out.push(pos - run);
-    }
-    start = end;
-  }
-  return out;
+function splitNewlines(cps: Int32Array, _n: number, flags: Uint16Array, pieces: number[]): number[] {
+  return scanWords(cps, flags, pieces, (pos, end) => {
+    const nl = cps[pos] === LF;
+    let p = pos + 1;
+    while (p < end && (cps[p] === LF) === nl) p++;
+    return p - pos;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
