@@ -2,17 +2,13 @@
  * Frozen base weights for LoRA fine-tuning, kept in their stored ggml type (QLoRA-style,
  * Dettmers et al. 2023: the base stays quantized in memory and is dequantized on the fly, one
  * matrix at a time, for each matmul that needs it, forward and backward). An F32 base is used
- * as is. Memory: the stored bytes plus, transiently, one matrix in f32 (twice for the forward's
- * transposed copy).
+ * as is. Memory: the stored bytes plus, transiently, one matrix in f32 (gemmF32 reads it
+ * transposed where the product needs Wᵀ, so no transposed copy is made).
  */
 import { GlassboxError } from "../errors.js";
 import { GgmlType, ggmlTypeInfo } from "../formats/gguf/ggml-types.js";
 import type { GgufFile } from "../formats/gguf/reader.js";
 import { quantTraits } from "../quant/traits.js";
-import { transposeInto } from "../tensor/ops/transpose.js";
-
-/** Rows dequantized per chunk when building the transposed matrix. */
-const CHUNK_ROWS = 64;
 
 /** A frozen 2-D base weight: nOut rows of nIn values (ggml ne = [nIn, nOut]) in ggml type `type`. */
 export class FrozenMatrix {
@@ -74,26 +70,5 @@ export class FrozenMatrix {
     if (this.f32) return this.f32;
     this.dequantizeRows(0, this.nOut, scratch);
     return scratch;
-  }
-
-  /**
-   * Wᵀ [nIn][nOut] in f32 into `out` (length nIn·nOut), dequantizing CHUNK_ROWS rows at a time
-   * into `chunk` (length ≥ CHUNK_ROWS·nIn, or any length for F32).
-   */
-  transposedInto(out: Float32Array, chunk: Float32Array): void {
-    if (this.f32) {
-      transposeInto(out, this.f32, this.nOut, this.nIn);
-      return;
-    }
-    for (let r0 = 0; r0 < this.nOut; r0 += CHUNK_ROWS) {
-      const r1 = Math.min(this.nOut, r0 + CHUNK_ROWS);
-      this.dequantizeRows(r0, r1, chunk);
-      transposeInto(out, chunk, r1 - r0, this.nIn, this.nIn, 0, this.nOut, r0);
-    }
-  }
-
-  /** Elements of the chunk buffer transposedInto needs (0 for F32). */
-  get chunkSize(): number {
-    return this.f32 ? 0 : CHUNK_ROWS * this.nIn;
   }
 }

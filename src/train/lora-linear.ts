@@ -18,7 +18,6 @@
 import { GlassboxError } from "../errors.js";
 import type { Tape } from "../tensor/tape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { transposeInto } from "../tensor/ops/transpose.js";
 import type { FrozenMatrix } from "./lora-frozen.js";
 
 /** The trainable update of one weight. */
@@ -37,14 +36,14 @@ export interface LoraDropout {
   readonly uniform: () => number;
 }
 
-/** y = x·Wᵀ on a frozen W, forward into y (y [n][nOut]). Uses two scratch buffers from the tape. */
+/**
+ * y = x·Wᵀ on a frozen W, forward into y (y [n][nOut]): W [nOut][nIn] as stored (F32) or
+ * dequantized into a tape scratch buffer, read transposed by gemmF32 (transB).
+ */
 function baseForward(tape: Tape, y: Float32Array, x: Float32Array, n: number, w: FrozenMatrix): void {
-  const wt = tape.scratch(w.nIn * w.nOut);
-  const chunk = tape.scratch(w.chunkSize);
-  w.transposedInto(wt, chunk);
-  tape.free(chunk);
-  tape.k.gemmF32(y, x, wt, n, w.nOut, w.nIn);
-  tape.free(wt);
+  const ws = tape.scratch(w.isF32 ? 0 : w.nOut * w.nIn);
+  tape.k.gemmF32(y, x, w.values(ws), n, w.nOut, w.nIn, false, false, true);
+  tape.free(ws);
 }
 
 /**
@@ -78,16 +77,10 @@ export function loraLinear(tape: Tape, x: Tensor, w: FrozenMatrix, lora?: LoraPa
         xd[i] = x.data[i]! * m;
       }
     }
-    const at = tape.scratch(nIn * r);
-    transposeInto(at, lora.a.data, r, nIn);
     u = keep ? tape.buffer(n * r) : tape.scratch(n * r);
-    k.gemmF32(u, xd, at, n, r, nIn);
-    tape.free(at);
-    const bt = tape.scratch(r * nOut);
-    transposeInto(bt, lora.b.data, nOut, r);
+    k.gemmF32(u, xd, lora.a.data, n, r, nIn, false, false, true); // u = x̃·Aᵀ (A [r][nIn] is Bᵀ here)
     const v = tape.scratch(n * nOut);
-    k.gemmF32(v, u, bt, n, nOut, r);
-    tape.free(bt);
+    k.gemmF32(v, u, lora.b.data, n, nOut, r, false, false, true); // v = u·Bᵀ
     const s = lora.scale, yd = y.data;
     for (let i = 0; i < n * nOut; i++) yd[i] = yd[i]! + s * v[i]!;
     tape.free(v);
@@ -104,19 +97,13 @@ export function loraLinear(tape: Tape, x: Tensor, w: FrozenMatrix, lora?: LoraPa
       const g = tape.scratch(n * nOut);
       for (let i = 0; i < n * nOut; i++) g[i] = s * dy[i]!;
       if (lora.b.requiresGrad) {
-        const gt = tape.scratch(nOut * n);
-        transposeInto(gt, g, n, nOut);
-        k.gemmF32(tape.grad(lora.b), gt, u, nOut, r, n, true);
-        tape.free(gt);
+        k.gemmF32(tape.grad(lora.b), g, u, nOut, r, n, true, true); // dB += gᵀ·u
       }
       if (lora.a.requiresGrad || gx) {
         const du = tape.scratch(n * r);
         k.gemmF32(du, g, lora.b.data, n, r, nOut);
         if (lora.a.requiresGrad) {
-          const dut = tape.scratch(r * n);
-          transposeInto(dut, du, n, r);
-          k.gemmF32(tape.grad(lora.a), dut, xd, r, nIn, n, true);
-          tape.free(dut);
+          k.gemmF32(tape.grad(lora.a), du, xd, r, nIn, n, true, true); // dA += duᵀ·x̃
         }
         if (gx) {
           if (!mask) k.gemmF32(gx, du, lora.a.data, n, nIn, r, true);

@@ -1,9 +1,9 @@
 /**
- * Strided 2-D copies used around the GEMM: the `Kernels.gemmF32` interface only computes
- * C = A·B with both operands row-major, so products with a transposed operand (Wᵀ in the forward
- * of a linear layer, dYᵀ for the weight gradient, Kᵀ in attention) first materialise the
- * transpose with {@link transposeInto}. These are plain loops over typed arrays, blocked so that
- * both the read and the write side stay in cache.
+ * Strided 2-D copies around the GEMM: gathering a head's rows out of a packed [tokens][heads]
+ * matrix (copyRows, addRows) and transposed copies ({@link transposeInto}, transposeAddInto) where
+ * a result must land transposed. Products with a transposed operand do not need them:
+ * `Kernels.gemmF32` reads Aᵀ / Bᵀ in place (transA / transB). Plain loops over typed arrays,
+ * blocked so that both the read and the write side stay in cache.
  */
 
 /** Columns per block: 4 source rows x 64 columns stay in L1 while the writes walk down dst. */
