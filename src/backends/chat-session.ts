@@ -24,10 +24,21 @@ export interface ChatSessionOptions {
   options?: GenerateOptionsInput;
 }
 
+/**
+ * Tokens kept free for the reply when old messages are dropped to fit the context: a quarter of
+ * the context, at least 16 and at most 512 (less when max_tokens asks for less).
+ */
+export function replyRoom(nCtx: number, maxTokens: number | undefined): number {
+  const room = Math.min(512, Math.max(16, Math.floor(nCtx / 4)));
+  return maxTokens !== undefined ? Math.min(room, maxTokens) : room;
+}
+
 /** See the module comment. One reply at a time. */
 export class ChatSession {
   /** The conversation without the system prompt, oldest first. */
   readonly messages: ChatMessage[] = [];
+  /** Messages dropped from the start of the conversation by the last send() to make room (0 if none). */
+  lastDropped = 0;
   /** System prompt, or undefined for none. */
   system: string | undefined;
   /** Built-in template name, or undefined for the model's own. */
@@ -92,15 +103,30 @@ export class ChatSession {
    * Adds the user's message and generates the assistant's reply (events as from generate()).
    * The reply is added to the conversation when the stream ends, also when the consumer stops
    * early (the text so far is kept). When the prompt cannot be built or evaluated (e.g.
-   * PROMPT_TOO_LONG: the conversation outgrew the context), the user's message is removed again
+   * PROMPT_TOO_LONG: the new message alone does not fit), the user's message is removed again
    * and the error is thrown.
+   * When the conversation outgrows the context, its oldest exchanges (a user message and the
+   * replies after it) are dropped until the prompt leaves {@link replyRoom} tokens for the reply
+   * (the system prompt and the new message always stay); `lastDropped` says how many messages went.
+   * If the prompt still does not fit, the dropped messages are put back before the error is thrown.
    */
   async *send(text: string): AsyncGenerator<GenerateEvent, void, undefined> {
     this.messages.push({ role: "user", content: text });
+    this.lastDropped = 0;
+    const dropped: ChatMessage[] = [];
     let reply = "";
     let started = false;
     try {
-      const prompt = await encodeChatPrompt(this.backend, this.fullMessages(), this.template !== undefined ? { template: this.template } : {});
+      const encode = () => encodeChatPrompt(this.backend, this.fullMessages(), this.template !== undefined ? { template: this.template } : {});
+      let prompt = await encode();
+      const room = replyRoom(this.backend.nCtx, this.opts.max_tokens);
+      while (prompt.length + room > this.backend.nCtx && this.messages.length > 1) {
+        let n = 1;
+        while (n < this.messages.length - 1 && this.messages[n]!.role !== "user") n++;
+        dropped.push(...this.messages.splice(0, n));
+        this.lastDropped += n;
+        prompt = await encode();
+      }
       for await (const ev of generate(this.cache, this.backend.tokenizer, prompt, this.opts)) {
         started = true;
         if (ev.type === "token") reply += ev.text;
@@ -111,7 +137,12 @@ export class ChatSession {
         yield ev;
       }
     } catch (e) {
-      if (!started) this.messages.pop();
+      if (!started) {
+        // nothing was said: the conversation is as it was before this message
+        this.messages.pop();
+        this.messages.unshift(...dropped);
+        this.lastDropped = 0;
+      }
       throw e;
     } finally {
       if (started) this.messages.push({ role: "assistant", content: reply });

@@ -14,6 +14,6 @@ export { LlamaCppTokenizer } from "./llamacpp-tokenizer.js";
 export { LOGIT_RECOVERY_TEMPERATURE, logitsFromProbabilities } from "./logits-from-probs.js";
 export { readGgufModelInfo, type GgufModelInfo } from "./model-info.js";
 export { encodeChatPrompt, renderChatPrompt, type ChatPromptOptions } from "./chat-prompt.js";
-export { ChatSession, type ChatSessionOptions } from "./chat-session.js";
+export { ChatSession, replyRoom, type ChatSessionOptions } from "./chat-session.js";
 export { PrefixCache } from "./prefix-cache.js";
 export { DEFAULT_MODEL_FILE, defaultModelPath, resolveModelPath } from "./default-model.js";

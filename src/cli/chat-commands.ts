@@ -90,16 +90,17 @@ export function runChatCommand(session: ChatSession, line: string): ChatCommandR
 
 /**
  * One line for an error during the chat (the chat goes on): "error [CODE]: message", with a
- * hint when the prompt does not fit the context: /reset when there is a conversation to forget
- * (`hasHistory`), else the message alone is too long and /reset would not help.
+ * hint when the prompt does not fit the context (then the message is too long by itself: the
+ * earlier conversation was already dropped to make room, and /reset would not help).
  */
-export function chatErrorLine(e: unknown, hasHistory = true): string {
+export function chatErrorLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   const code = isGlassboxError(e) ? ` [${e.code}]` : "";
-  let hint = "";
-  if (isGlassboxError(e, "PROMPT_TOO_LONG")) {
-    hint = hasHistory ? " (type /reset to start over)" : " (the message alone is too long: shorten it, or start the chat with a larger --ctx-size)";
-  }
+  // ChatSession drops old exchanges to make room, so a prompt that still does not fit is the
+  // new message (with the system prompt) alone
+  const hint = isGlassboxError(e, "PROMPT_TOO_LONG")
+    ? " (the message is too long even without the earlier conversation: shorten it, or start the chat with a larger --ctx-size)"
+    : "";
   return `glassbox: error${code}: ${msg}${hint}`;
 }
 

@@ -118,8 +118,13 @@ export async function chatLoop(session: ChatSession, backend: Backend, verbose: 
       const ctl = new AbortController();
       answering = ctl;
       let done: DoneEvent | undefined;
+      let noted = false;
       try {
         for await (const ev of session.send(line)) {
+          if (session.lastDropped > 0 && done === undefined && !noted) {
+            noted = true;
+            err.write(`glassbox: note: the ${session.lastDropped} oldest message(s) were dropped to fit the ${backend.nCtx}-token context\n`);
+          }
           if (ev.type === "token") out.write(ev.text);
           else {
             out.write(ev.tail);
@@ -133,7 +138,7 @@ export async function chatLoop(session: ChatSession, backend: Backend, verbose: 
         if (verbose && done !== undefined) err.write(formatFigures(done, backend.name, backend.threads) + "\n");
       } catch (e) {
         out.write("\n");
-        err.write(chatErrorLine(e, session.messages.length > 0) + "\n");
+        err.write(chatErrorLine(e) + "\n");
       } finally {
         answering = undefined;
       }

@@ -10,6 +10,7 @@ import {
   openBackend,
   PrefixCache,
   renderChatPrompt,
+  replyRoom,
   type Backend,
 } from "../../src/backends/index.js";
 import { isGlassboxError } from "../../src/errors.js";
@@ -142,6 +143,42 @@ test("ChatSession: setOption validates, an early stop keeps the partial reply, o
   } finally {
     await small.close();
   }
+});
+
+test("ChatSession: a conversation that outgrows the context drops its oldest exchanges, never the system prompt or the new message", async () => {
+  const small = await openBackend(EXAMPLE, { backend: "wasm", threads: 1, nCtx: 96 });
+  try {
+    const chat = new ChatSession(small, { system: "Be brief.", options: { temperature: 0, max_tokens: 12, ignore_eos: true } });
+    const drops: number[] = [];
+    for (let turn = 0; turn < 6; turn++) {
+      for await (const _ of chat.send(`message number ${turn} about whales and the sea`)) void _;
+      drops.push(chat.lastDropped);
+      const prompt = await encodeChatPrompt(small, chat.fullMessages());
+      assert.ok(prompt.length <= small.nCtx, `turn ${turn}: the conversation (${prompt.length} tokens) stays within the context`);
+      assert.equal(chat.messages.at(-2)!.content, `message number ${turn} about whales and the sea`);
+      assert.equal(chat.messages[0]!.role, "user", "an exchange is dropped whole: the conversation starts with a user message");
+      assert.equal(chat.fullMessages()[0]!.content, "Be brief.");
+    }
+    console.log(`messages dropped per turn (96-token context): ${drops.join(", ")}`);
+    const before = chat.messages.map((m) => m.content);
+    await assert.rejects(async () => {
+      for await (const _ of chat.send("whale ".repeat(200))) void _;
+    }, (e: unknown) => isGlassboxError(e, "PROMPT_TOO_LONG"));
+    assert.deepEqual(chat.messages.map((m) => m.content), before, "a message that cannot fit drops nothing");
+    assert.equal(chat.lastDropped, 0);
+    assert.equal(drops[0], 0);
+    assert.ok(drops.some((d) => d > 0), "later turns had to drop old messages");
+    assert.ok(drops.every((d) => d % 2 === 0), "user message and reply go together");
+  } finally {
+    await small.close();
+  }
+});
+
+test("replyRoom: a quarter of the context within [16, 512], capped by max_tokens", () => {
+  assert.equal(replyRoom(128, undefined), 32);
+  assert.equal(replyRoom(32, undefined), 16);
+  assert.equal(replyRoom(8192, undefined), 512);
+  assert.equal(replyRoom(4096, 100), 100);
 });
 
 test("logitsFromProbabilities: T * ln(p / p_max), -Infinity for absent or zero", () => {
