@@ -20,7 +20,7 @@ export function registerChat(program: Command): void {
     .command("chat")
     .description(
       "Chat with a GGUF model in the terminal, using its chat template (or a built-in one with --chat-template). " +
-        "Keeps the conversation; type /help for the commands (/system, /reset, /set, /exit). Ctrl-C stops an answer; " +
+        "Keeps the conversation (dropping its oldest exchanges when it outgrows the context); type /help for the commands (/system, /reset, /set, /exit). Ctrl-C stops an answer; " +
         "Ctrl-C at an empty prompt or Ctrl-D leaves. With standard input not a terminal, each input line is one message " +
         `and the chat ends at end of input. Without a model, uses the default model (${DEFAULT_MODEL_FILE}).`,
     )
