@@ -23,6 +23,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { openBackend, type Backend } from "../src/backends/index.js";
 import { GlassboxError } from "../src/errors.js";
@@ -323,31 +324,63 @@ function pct(a: Accuracy): string {
   return `${(100 * a.accuracy).toFixed(1)}% (${a.correct}/${a.total}; spam recall ${(100 * a.spamRecall).toFixed(0)}%, ham recall ${(100 * a.hamRecall).toFixed(0)}%)`;
 }
 
+const HELP = `Usage: npm run demo:spam -- [options]    (node dist/scripts/spam-demo.js [options])
+
+Fine-tunes a LoRA adapter on SpamAssassin e-mails (spam / ham) and prints held-out accuracy
+before (few-shot and zero-shot) and after. Options (defaults in brackets):
+  --model FILE       base model [models/glassbox-tiny.gguf]
+  --out-dir DIR      where the JSONL files and the adapter go [spam-demo]
+  --train N          training e-mails, balanced [1000]
+  --test N           held-out e-mails, balanced [200]
+  --chars N          characters of each body kept before fitting the context [240]
+  --shots N          few-shot examples in the "before" prompt [2]
+  --steps N          LoRA steps (default: --epochs passes over the data)
+  --epochs N         [3]
+  --rank N, --alpha N, --lr X, --batch-size N   LoRA rank [8], alpha [16], learning rate [3e-3], batch [4]
+  --ctx-size N       context (at most the model's) [512]
+  --seed N           data split and training seed [1]
+  --threads N        threads [all cores]
+  --json             print the result as JSON
+  -h, --help         this text`;
+
+const NUMERIC = {
+  train: "train", test: "test", chars: "chars", shots: "shots", steps: "steps", epochs: "epochs", rank: "rank", alpha: "alpha",
+  lr: "lr", "batch-size": "batchSize", "ctx-size": "nCtx", seed: "seed", threads: "threads",
+} as const;
+
 async function main(argv: string[]): Promise<void> {
-  const get = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const num = (flag: string): number | undefined => {
-    const v = get(flag);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new GlassboxError("INVALID_OPTION", `${flag} must be a number, got ${v}`);
-    return n;
-  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, strict: true, allowPositionals: false,
+      options: {
+        model: { type: "string" }, "out-dir": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+        ...Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, { type: "string" as const }])),
+      },
+    });
+  } catch (e) {
+    throw new GlassboxError("INVALID_OPTION", `${(e as Error).message} (see --help)`);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  if (v.help) {
+    process.stdout.write(HELP + "\n");
+    return;
+  }
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
   const opts: SpamDemoOptions = {
-    model: get("--model") ?? join(root, "models", "glassbox-tiny.gguf"),
-    outDir: get("--out-dir") ?? "spam-demo",
+    model: typeof v.model === "string" ? v.model : join(root, "models", "glassbox-tiny.gguf"),
+    outDir: typeof v["out-dir"] === "string" ? v["out-dir"] : "spam-demo",
     onInfo: (l) => process.stderr.write(l + "\n"),
   };
-  for (const [flag, key] of [["--train", "train"], ["--test", "test"], ["--chars", "chars"], ["--shots", "shots"], ["--steps", "steps"], ["--epochs", "epochs"],
-    ["--rank", "rank"], ["--alpha", "alpha"], ["--lr", "lr"], ["--batch-size", "batchSize"], ["--ctx-size", "nCtx"], ["--seed", "seed"], ["--threads", "threads"]] as const) {
-    const v = num(flag);
-    if (v !== undefined) (opts as Record<string, unknown>)[key] = v;
+  for (const [flag, key] of Object.entries(NUMERIC)) {
+    const raw = v[flag];
+    if (typeof raw !== "string") continue;
+    const n = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(n) || n < 0) throw new GlassboxError("INVALID_OPTION", `--${flag} must be a non-negative number, got ${raw}`);
+    (opts as Record<string, unknown>)[key] = n;
   }
   const r = await runSpamDemo(opts);
-  if (argv.includes("--json")) {
+  if (v.json) {
     process.stdout.write(JSON.stringify(r, null, 2) + "\n");
     return;
   }
