@@ -84,15 +84,17 @@ test("chat runs on the llamacpp backend too, with the same greedy answer", () =>
   assert.equal(l.stdout, w.stdout);
 });
 
-test("chat without a model uses models/glassbox-tiny.gguf, or says it is missing", () => {
-  const r = chat("/exit\n", [], null);
-  if (existsSync(join(repoRoot, "models", "glassbox-tiny.gguf"))) {
-    assert.equal(r.status, 0, r.stderr);
-  } else {
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /MODEL_NOT_FOUND.*models\/glassbox-tiny\.gguf/);
-    assert.equal(r.stderr.trim().split("\n").length, 1);
-  }
+test("chat without a model answers with the shipped default model, models/glassbox-tiny.gguf (same answer as naming it)", () => {
+  const tiny = join(repoRoot, "models", "glassbox-tiny.gguf");
+  assert.ok(existsSync(tiny), "the default model ships in models/ (npm run train:default makes it)");
+  const dflt = chat("Call me Ishmael.\nWhat is the sea?\n", [], null);
+  assert.equal(dflt.status, 0, dflt.stderr);
+  const named = chat("Call me Ishmael.\nWhat is the sea?\n", [], tiny);
+  assert.equal(named.status, 0, named.stderr);
+  assert.equal(dflt.stdout, named.stdout);
+  assert.deepEqual(figures(dflt.stderr).map((f) => f.generated), [6, 6]);
+  assert.doesNotMatch(dflt.stderr, /no chat template/, "the default model carries its own chat template");
+  console.log(`glassbox-tiny, greedy: ${JSON.stringify(dflt.stdout)}`);
 });
 
 /** Polls `cond` every 20 ms; resolves true when it holds, false after `ms`. */

@@ -5,12 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
+import { GgufFile } from "../../src/formats/gguf/reader.js";
 import { brownToText, brownWord } from "../../src/train/corpora.js";
 import { llamaConfigOf, readPretrainConfig } from "../../src/train/config.js";
 import { compressionBaseline, modelCardMarkdown } from "../../src/train/model-card.js";
@@ -89,4 +91,28 @@ test("model card: Hugging Face front matter, data sources, baselines", () => {
   assert.match(md, /Apache-2\.0/);
   assert.match(md, /2 h 46 min 40 s/);
   assert.ok(md.includes("## Chat template\n\nThe file's `tokenizer.chat_template`") && md.includes("```jinja\n" + c.metadata.chat_template + "\n```"), "the chat template is on the card");
+});
+
+test("the shipped glassbox-tiny: under 50 MB, the card's sha256 is the file's, it beats xz -9e on the held-out text, full run", () => {
+  const gguf = join(ROOT, "models/glassbox-tiny.gguf");
+  const bytes = readFileSync(gguf);
+  assert.ok(bytes.length < 50e6, `${bytes.length} bytes`);
+  const card = readFileSync(join(ROOT, "models/glassbox-tiny.md"), "utf8");
+  assert.ok(card.includes(createHash("sha256").update(bytes).digest("hex")), "the card names the file's sha256");
+  assert.match(card, /Run: full run of the recipe\./);
+  const ours = Number(/\| \*\*glassbox-tiny\*\* \| \*\*([\d.]+)\*\* \|/.exec(card)?.[1]);
+  const xz = Number(/\| `xz -9e` \(.*\) \| ([\d.]+) \|/.exec(card)?.[1]); // "(xz (XZ Utils) 5.4.1)"
+  const gz = Number(/\| `gzip -9` \(.*\) \| ([\d.]+) \|/.exec(card)?.[1]);
+  console.log(`glassbox-tiny held-out bits/byte ${ours} vs xz -9e ${xz}, gzip -9 ${gz}`);
+  assert.ok(ours > 0 && ours < xz && xz < gz, `model ${ours} < xz ${xz} < gzip ${gz}`);
+  const g = GgufFile.open(gguf);
+  try {
+    assert.equal(g.get("general.architecture"), "llama");
+    assert.equal(g.get("general.license"), "Apache-2.0");
+    assert.equal(Number(g.get("glassbox.training.steps")), readPretrainConfig(join(ROOT, "models/glassbox-tiny.json")).training.max_steps);
+    assert.equal(Number(g.get("glassbox.training.held_out_bits_per_byte")).toFixed(3), ours.toFixed(3));
+    assert.equal(g.get("tokenizer.chat_template"), readPretrainConfig(join(ROOT, "models/glassbox-tiny.json")).metadata.chat_template);
+  } finally {
+    g.close();
+  }
 });
