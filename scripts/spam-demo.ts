@@ -259,7 +259,8 @@ export async function runSpamDemo(o: SpamDemoOptions = {}): Promise<SpamDemoResu
   const backendOpts = { backend: "wasm" as const, nCtx, ...(o.threads !== undefined ? { threads: o.threads } : {}) };
   let be = await openBackend(model, backendOpts);
   let fewShot: Accuracy, zeroShot: Accuracy;
-  let train: Email[], test: Email[];
+  let train: Email[], test: Email[], shots: Email[];
+  const trainPath = join(outDir, "train.jsonl"), testPath = join(outDir, "heldout.jsonl");
   try {
     // every question must fit the context with room for the answer, and nShots answered
     // questions before it (SHOT_ANSWER tokens each for "spam"/"ham" and the turn's markup)
@@ -274,18 +275,11 @@ export async function runSpamDemo(o: SpamDemoOptions = {}): Promise<SpamDemoResu
     for (const e of split.train) train.push(await fit(e));
     test = [];
     for (const e of split.test) test.push(await fit(e));
-    const trainPath = join(outDir, "train.jsonl"), testPath = join(outDir, "heldout.jsonl");
     writeFileSync(trainPath, train.map(chatLine).join("\n") + "\n");
     writeFileSync(testPath, test.map(chatLine).join("\n") + "\n");
     info(`data: ${train.length} training and ${test.length} held-out e-mails (balanced) -> ${trainPath}, ${testPath}` +
       (shortened ? `; ${shortened} excerpts shortened to ${budget}-token questions (context ${nCtx}, ${nShots} shots)` : ""));
-  } catch (e) {
-    await be.close();
-    throw e;
-  }
-  const trainPath = join(outDir, "train.jsonl");
-  const shots = [train.find((e) => e.label === "spam")!, train.find((e) => e.label === "ham")!].slice(0, nShots);
-  try {
+    shots = [train.find((e) => e.label === "spam")!, train.find((e) => e.label === "ham")!].slice(0, nShots);
     fewShot = await accuracy(be, test, shots);
     zeroShot = await accuracy(be, test, []);
   } finally {
