@@ -243,13 +243,38 @@ export async function accuracy(be: Backend, emails: readonly Email[], shots: rea
   };
 }
 
+/**
+ * Checks the numeric options before any work: counts are integers, at least 2 e-mails on each
+ * side (one per class), shots no more than the training e-mails of a class.
+ * @throws GlassboxError INVALID_OPTION naming the option.
+ */
+export function checkSpamDemoOptions(o: SpamDemoOptions): void {
+  const int = (name: string, v: number | undefined, min: number): void => {
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < min)) {
+      throw new GlassboxError("INVALID_OPTION", `--${name} must be an integer >= ${min}, got ${v}`);
+    }
+  };
+  int("train", o.train, 2); int("test", o.test, 2); int("chars", o.chars, 1); int("shots", o.shots, 0);
+  int("steps", o.steps, 1); int("epochs", o.epochs, 1); int("rank", o.rank, 1); int("batch-size", o.batchSize, 1);
+  int("ctx-size", o.nCtx, 16); int("seed", o.seed, 0); int("threads", o.threads, 1);
+  if (o.lr !== undefined && !(o.lr > 0)) throw new GlassboxError("INVALID_OPTION", `--lr must be > 0, got ${o.lr}`);
+  if (o.alpha !== undefined && !(o.alpha > 0)) throw new GlassboxError("INVALID_OPTION", `--alpha must be > 0, got ${o.alpha}`);
+  const perClass = Math.ceil((o.train ?? 1000) / 2);
+  if ((o.shots ?? 2) > perClass) throw new GlassboxError("INVALID_OPTION", `--shots ${o.shots} needs more training e-mails (${perClass} per class)`);
+}
+
 /** Builds the data, measures, fine-tunes, measures again (see the module comment). */
 export async function runSpamDemo(o: SpamDemoOptions = {}): Promise<SpamDemoResult> {
   const info = o.onInfo ?? (() => {});
   const model = o.model ?? "models/glassbox-tiny.gguf";
   const outDir = o.outDir ?? "spam-demo";
   const seed = o.seed ?? 1, chars = o.chars ?? 240, nShots = o.shots ?? 2;
-  mkdirSync(outDir, { recursive: true });
+  checkSpamDemoOptions(o);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new GlassboxError("FILE_IO", `cannot create the output folder ${outDir}: ${(e as NodeJS.ErrnoException).code === "EEXIST" ? "a file of that name exists" : (e as Error).message}`);
+  }
   const split = splitEmails(loadSpamAssassin(chars), o.train ?? 1000, o.test ?? 200, seed);
 
   const g = GgufFile.open(model);
@@ -279,7 +304,9 @@ export async function runSpamDemo(o: SpamDemoOptions = {}): Promise<SpamDemoResu
     writeFileSync(testPath, test.map(chatLine).join("\n") + "\n");
     info(`data: ${train.length} training and ${test.length} held-out e-mails (balanced) -> ${trainPath}, ${testPath}` +
       (shortened ? `; ${shortened} excerpts shortened to ${budget}-token questions (context ${nCtx}, ${nShots} shots)` : ""));
-    shots = [train.find((e) => e.label === "spam")!, train.find((e) => e.label === "ham")!].slice(0, nShots);
+    // spam and ham examples taken in turn from the training set
+    const spam = train.filter((e) => e.label === "spam"), ham = train.filter((e) => e.label === "ham");
+    shots = Array.from({ length: nShots }, (_, i) => (i % 2 === 0 ? spam : ham)[i >> 1]!);
     fewShot = await accuracy(be, test, shots);
     zeroShot = await accuracy(be, test, []);
   } finally {
@@ -327,11 +354,11 @@ before (few-shot and zero-shot) and after. Options (defaults in brackets):
   --train N          training e-mails, balanced [1000]
   --test N           held-out e-mails, balanced [200]
   --chars N          characters of each body kept before fitting the context [240]
-  --shots N          few-shot examples in the "before" prompt [2]
+  --shots N          few-shot examples (spam, ham, spam...) in the "before" prompt [2]
   --steps N          LoRA steps (default: --epochs passes over the data)
   --epochs N         [3]
   --rank N, --alpha N, --lr X, --batch-size N   LoRA rank [8], alpha [16], learning rate [3e-3], batch [4]
-  --ctx-size N       context (at most the model's) [512]
+  --ctx-size N       context [the model's, at most 512]
   --seed N           data split and training seed [1]
   --threads N        threads [all cores]
   --json             print the result as JSON
@@ -353,7 +380,8 @@ async function main(argv: string[]): Promise<void> {
       },
     });
   } catch (e) {
-    throw new GlassboxError("INVALID_OPTION", `${(e as Error).message} (see --help)`);
+    // node's messages can run over several lines: keep the first
+    throw new GlassboxError("INVALID_OPTION", `${(e as Error).message.split("\n")[0]} (see --help)`);
   }
   const v = parsed.values as Record<string, string | boolean | undefined>;
   if (v.help) {
@@ -370,7 +398,7 @@ async function main(argv: string[]): Promise<void> {
     const raw = v[flag];
     if (typeof raw !== "string") continue;
     const n = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(n) || n < 0) throw new GlassboxError("INVALID_OPTION", `--${flag} must be a non-negative number, got ${raw}`);
+    if (raw.trim() === "" || !Number.isFinite(n)) throw new GlassboxError("INVALID_OPTION", `--${flag} must be a number, got ${raw}`);
     (opts as Record<string, unknown>)[key] = n;
   }
   const r = await runSpamDemo(opts);

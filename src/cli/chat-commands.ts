@@ -90,16 +90,19 @@ export function runChatCommand(session: ChatSession, line: string): ChatCommandR
 
 /**
  * One line for an error during the chat (the chat goes on): "error [CODE]: message", with a
- * hint when the prompt does not fit the context (then the message is too long by itself: the
- * earlier conversation was already dropped to make room, and /reset would not help).
+ * hint when the prompt does not fit the context (then the message, with the system prompt when
+ * `hasSystem`, is too long by itself: the earlier conversation was already dropped to make room,
+ * and /reset would not help).
  */
-export function chatErrorLine(e: unknown): string {
+export function chatErrorLine(e: unknown, hasSystem = false): string {
   const msg = e instanceof Error ? e.message : String(e);
   const code = isGlassboxError(e) ? ` [${e.code}]` : "";
   // ChatSession drops old exchanges to make room, so a prompt that still does not fit is the
   // new message (with the system prompt) alone
+  const what = hasSystem ? "the system prompt and the message are" : "the message is";
+  const fix = hasSystem ? "shorten them (/system to change the system prompt)" : "shorten it";
   const hint = isGlassboxError(e, "PROMPT_TOO_LONG")
-    ? " (the message is too long even without the earlier conversation: shorten it, or start the chat with a larger --ctx-size)"
+    ? ` (${what} too long even without the earlier conversation: ${fix}, or start the chat with a larger --ctx-size)`
     : "";
   return `glassbox: error${code}: ${msg}${hint}`;
 }

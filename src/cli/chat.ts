@@ -2,12 +2,12 @@
 import { createInterface } from "node:readline";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Command } from "commander";
-import { listBuiltinTemplates } from "../tokenizer/chat/index.js";
+import { getBuiltinTemplate, listBuiltinTemplates } from "../tokenizer/chat/index.js";
 import { ChatSession, DEFAULT_MODEL_FILE, openBackend, resolveModelPath, type Backend } from "../backends/index.js";
 import { parseGenerateOptions, type DoneEvent } from "../generate/index.js";
 import { CHAT_HELP, chatErrorLine, runChatCommand, templateNotice } from "./chat-commands.js";
 import { formatFigures } from "./run-format.js";
-import { addBackendFlags, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, type EngineFlags } from "./sampling-flags.js";
+import { addBackendFlags, contextWarning, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, type EngineFlags } from "./sampling-flags.js";
 
 interface ChatFlags extends EngineFlags {
   chatTemplate?: string;
@@ -34,8 +34,11 @@ export function registerChat(program: Command): void {
     .action(async (model: string | undefined, flags: ChatFlags) => {
       const options = generateOptionsFromFlags(flags);
       parseGenerateOptions(options);
+      if (flags.chatTemplate !== undefined) getBuiltinTemplate(flags.chatTemplate); // an unknown name fails now, not at each message
       const path = resolveModelPath(model);
       const backend = await openBackend(path, backendOptionsFromFlags(flags));
+      const ctxWarning = contextWarning(path, backend.nCtx);
+      if (ctxWarning !== undefined) process.stderr.write(ctxWarning + "\n");
       try {
         const notice = templateNotice(backend.chatTemplate, flags.chatTemplate);
         if (notice !== undefined) process.stderr.write(notice + "\n");
@@ -44,7 +47,9 @@ export function registerChat(program: Command): void {
           ...(flags.chatTemplate !== undefined ? { template: flags.chatTemplate } : {}),
           ...(flags.system !== undefined ? { system: flags.system } : {}),
         });
-        await chatLoop(session, backend, !!flags.verbose);
+        const failed = await chatLoop(session, backend, !!flags.verbose);
+        // a script feeding the chat learns that some messages got no answer
+        if (failed > 0 && !(process.stdin.isTTY === true && process.stdout.isTTY === true)) process.exitCode = 1;
       } finally {
         await backend.close();
       }
@@ -67,11 +72,12 @@ function processIo(): ChatIo {
 
 /**
  * Reads lines until /exit, end of input (Ctrl-D) or Ctrl-C at an empty prompt, answering each
- * message. Ctrl-C (or a SIGINT signal) during an answer stops that answer; end of input during
+ * message. Returns how many messages failed (got an error instead of an answer). Ctrl-C (or a SIGINT signal) during an answer stops that answer; end of input during
  * an answer lets it finish, then the chat ends.
  */
-export async function chatLoop(session: ChatSession, backend: Backend, verbose: boolean, io: ChatIo = processIo()): Promise<void> {
+export async function chatLoop(session: ChatSession, backend: Backend, verbose: boolean, io: ChatIo = processIo()): Promise<number> {
   const { tty, output: out, errors: err } = io;
+  let failed = 0;
   const rl = createInterface({ input: io.input, output: tty ? out : undefined, terminal: tty, prompt: "> " });
   let closed = false;
   rl.once("close", () => {
@@ -119,12 +125,14 @@ export async function chatLoop(session: ChatSession, backend: Backend, verbose: 
       answering = ctl;
       let done: DoneEvent | undefined;
       let noted = false;
+      let wrote = false;
       try {
         for await (const ev of session.send(line)) {
           if (session.lastDropped > 0 && done === undefined && !noted) {
             noted = true;
             err.write(`glassbox: note: the ${session.lastDropped} oldest message(s) were dropped to fit the ${backend.nCtx}-token context\n`);
           }
+          wrote = true;
           if (ev.type === "token") out.write(ev.text);
           else {
             out.write(ev.tail);
@@ -137,8 +145,9 @@ export async function chatLoop(session: ChatSession, backend: Backend, verbose: 
         out.write(ctl.signal.aborted ? " [stopped]\n" : "\n");
         if (verbose && done !== undefined) err.write(formatFigures(done, backend.name, backend.threads) + "\n");
       } catch (e) {
-        out.write("\n");
-        err.write(chatErrorLine(e) + "\n");
+        if (wrote) out.write("\n");
+        err.write(chatErrorLine(e, session.system !== undefined && session.system !== "") + "\n");
+        failed++;
       } finally {
         answering = undefined;
       }
@@ -150,4 +159,5 @@ export async function chatLoop(session: ChatSession, backend: Backend, verbose: 
     rl.close();
     if (tty) out.write("\n");
   }
+  return failed;
 }

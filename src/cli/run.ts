@@ -10,7 +10,7 @@ import type { ChatMessage } from "../tokenizer/chat/index.js";
 import { readTextFileSync } from "../tokenizer/text-input.js";
 import { templateNotice } from "./chat-commands.js";
 import { formatFigures, formatProbsLine, runJson } from "./run-format.js";
-import { addBackendFlags, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, parseInteger, type EngineFlags } from "./sampling-flags.js";
+import { addBackendFlags, contextWarning, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, parseInteger, type EngineFlags } from "./sampling-flags.js";
 
 interface RunFlags extends EngineFlags {
   json?: boolean;
@@ -58,6 +58,8 @@ export function registerRun(program: Command): void {
       }
       const text = flags.file !== undefined ? readTextFileSync(flags.file) : prompt ?? readTextFileSync(0);
       const backend = await openBackend(model, backendOptionsFromFlags(flags));
+      const ctxWarning = contextWarning(model, backend.nCtx);
+      if (ctxWarning !== undefined) process.stderr.write(ctxWarning + "\n");
       try {
         const chat = flags.chat || flags.chatTemplate !== undefined || flags.system !== undefined;
         let input: string | Int32Array = text;

@@ -1,6 +1,7 @@
 // Flags shared by `run` and `chat`: sampling (names per llama.cpp and the OpenAI API) and backend.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { BACKEND_NAMES, type BackendName, type OpenBackendOptions } from "../backends/index.js";
+import { BACKEND_NAMES, readGgufModelInfo, type BackendName, type OpenBackendOptions } from "../backends/index.js";
+import { GgufFile } from "../formats/gguf/index.js";
 import type { GenerateOptionsInput } from "../generate/index.js";
 
 /** Parsed values of the shared flags (commander's camelCase names). */
@@ -96,4 +97,19 @@ export function backendOptionsFromFlags(f: EngineFlags): OpenBackendOptions {
   if (f.lora !== undefined) o.lora = f.lora;
   if (f.gpu) o.gpu = "auto";
   return o;
+}
+
+/**
+ * The warning for a context larger than the one the model was trained with (positions past it are
+ * ones the model never saw; llama.cpp warns the same way), or undefined. Reads the GGUF header.
+ */
+export function contextWarning(modelPath: string, nCtx: number): string | undefined {
+  const file = GgufFile.open(modelPath);
+  try {
+    const train = readGgufModelInfo(file).nCtxTrain;
+    if (train === undefined || nCtx <= train) return undefined;
+    return `glassbox: warning: context ${nCtx} is larger than the ${train} tokens the model was trained with; text past ${train} tokens will degrade`;
+  } finally {
+    file.close();
+  }
 }

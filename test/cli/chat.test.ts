@@ -130,3 +130,16 @@ test("Ctrl-C (SIGINT) stops the answer being written, not the chat; at the promp
   child.kill("SIGINT"); // at the prompt: leave
   assert.equal(await exited, 0, stderr);
 });
+
+test("chat: an unknown --chat-template fails at start (exit 1, one line); a context past the model's training gets a warning", () => {
+  const bad = runCli(["chat", EXAMPLE, "--chat-template", "bogus"], { input: "hi\nhi\n" });
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stdout, "");
+  assert.match(bad.stderr, /^glassbox: error \[CHAT_TEMPLATE_UNKNOWN\]: no built-in chat template named 'bogus'/);
+  assert.equal(bad.stderr.trim().split("\n").length, 1);
+  const tiny = join(repoRoot, "models", "glassbox-tiny.gguf");
+  const wide = chat("hi\n", ["-c", "256"], tiny);
+  assert.equal(wide.status, 0, wide.stderr);
+  assert.match(wide.stderr, /glassbox: warning: context 256 is larger than the 128 tokens the model was trained with/);
+  assert.doesNotMatch(chat("hi\n", [], tiny).stderr, /warning: context/);
+});

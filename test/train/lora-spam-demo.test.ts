@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { openBackend } from "../../src/backends/index.js";
-import { chatLine, emailExcerpt, fitEmail, loadSpamAssassin, runSpamDemo, splitEmails, type Email } from "../../scripts/spam-demo.js";
+import { chatLine, checkSpamDemoOptions, emailExcerpt, fitEmail, loadSpamAssassin, runSpamDemo, splitEmails, type Email } from "../../scripts/spam-demo.js";
 import { repoRoot } from "../helpers/vectors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gb-spam-demo-"));
@@ -67,4 +67,15 @@ test("spam demo pipeline on the example model: accuracy before and after LoRA", 
   assert.ok(existsSync(r.adapter));
   assert.equal(readFileSync(join(dir, "train.jsonl"), "utf8").trim().split("\n").length, 12);
   assert.equal(readFileSync(join(dir, "heldout.jsonl"), "utf8").trim().split("\n").length, 6);
+});
+
+test("spam demo options are checked before any work", () => {
+  for (const [o, msg] of [
+    [{ train: 0 }, /--train must be an integer >= 2, got 0/], [{ test: 1 }, /--test must be an integer >= 2/],
+    [{ train: 1.5 }, /--train must be an integer/], [{ rank: 0 }, /--rank/], [{ epochs: 0 }, /--epochs/], [{ steps: 0 }, /--steps/],
+    [{ lr: 0 }, /--lr must be > 0/], [{ shots: 5, train: 4 }, /--shots 5 needs more training e-mails/],
+  ] as const) {
+    assert.throws(() => checkSpamDemoOptions(o), (e: unknown) => (e as { code?: string }).code === "INVALID_OPTION" && msg.test((e as Error).message), JSON.stringify(o));
+  }
+  assert.doesNotThrow(() => checkSpamDemoOptions({ train: 2, test: 2, shots: 1 }));
 });
