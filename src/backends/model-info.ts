@@ -25,6 +25,9 @@ export interface GgufModelInfo {
 export function readGgufModelInfo(file: GgufFile): GgufModelInfo {
   const arch = file.get("general.architecture");
   if (typeof arch !== "string") throw new GlassboxError("BACKEND_BAD_MODEL", "the GGUF file has no general.architecture: not a model file");
+  if (file.get("general.type") === "adapter") {
+    throw new GlassboxError("BACKEND_BAD_MODEL", "the GGUF file is a LoRA adapter (general.type = adapter), not a model: give the base model and pass the adapter with --lora");
+  }
   if (file.tensors.length === 0) {
     throw new GlassboxError(
       "MODEL_NO_TENSORS",

@@ -109,4 +109,8 @@ test("run --lora refuses an adapter made for another model", async () => {
   assert.match(r.stderr, /LORA_MISMATCH/);
   const notAdapter = runCli(["run", EXAMPLE, "hi", "-n", "1", "--lora", EXAMPLE]);
   assert.match(notAdapter.stderr, /LORA_BAD_ADAPTER.*general\.type/);
+  // the other way round: an adapter given as the model
+  const asModel = runCli(["run", adapter, "hi", "-n", "1"]);
+  assert.equal(asModel.status, 1);
+  assert.match(asModel.stderr, /^glassbox: error \[BACKEND_BAD_MODEL\]: the GGUF file is a LoRA adapter \(general\.type = adapter\), not a model: give the base model and pass the adapter with --lora/);
 });
