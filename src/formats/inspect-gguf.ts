@@ -116,6 +116,19 @@ export function summarizeGguf(f: GgufFile, withTensors = false): ModelSummary {
     const parts = ["name", "organization", "repo_url"].map((p) => str(f.get(`general.base_model.${i}.${p}`))).filter((x): x is string => !!x);
     if (parts.length) provenance[`base_model.${i}`] = parts.join(", ");
   }
+  // Training data sets the same way (general.dataset.count + general.dataset.{i}.name/url), and
+  // the training facts Glassbox records (glassbox.training.*; the whole config is left to --json of the KVs)
+  const nData = num(f.get("general.dataset.count")) ?? 0;
+  for (let i = 0; i < Math.min(nData, 16); i++) {
+    const parts = ["name", "url"].map((p) => str(f.get(`general.dataset.${i}.${p}`))).filter((x): x is string => !!x);
+    if (parts.length) provenance[`dataset.${i}`] = parts.join(", ");
+  }
+  let nFacts = 0;
+  for (const k of f.header.kv.keys()) {
+    if (!k.startsWith("glassbox.training.") || k === "glassbox.training.config") continue;
+    if (++nFacts > 16) break; // a hostile file could carry any number
+    provenance[k.slice("glassbox.".length)] = text(f.get(k)!);
+  }
   const headCount = num(a("attention.head_count"));
   return {
     format: "gguf",

