@@ -20,7 +20,10 @@ const MC: i32 = 128;
   v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
 }
 
-/** Transposes the 4 rows of `rows` floats at src (row stride rb bytes), columns [k0, K), into dst[k][..4] at k*stride + off, element by element. */
+/**
+ * Element by element: for k in [k0, K), writes rows 0..3 of column k of the matrix at src (row
+ * stride rb bytes) to dst + k*stride + off as 4 floats, zero for rows >= `rows` (ragged edges).
+ */
 // @ts-ignore: decorator
 @inline function scatter_cols(src: usize, rb: usize, rows: i32, k0: i32, K: i32, dst: usize, stride: usize, off: usize): void {
   for (let k = k0; k < K; k++) {

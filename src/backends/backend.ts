@@ -52,6 +52,8 @@ export interface Backend extends LogitsSource {
   readonly nVocab: number;
   /** Context size in tokens (n_ctx): positions must stay below it. */
   readonly nCtx: number;
+  /** The context the model was trained with (GGUF `<arch>.context_length`), when the file says. */
+  readonly nCtxTrain: number | undefined;
   /** The model's tokenizer (ours for wasm; llama.cpp's own for llamacpp). */
   readonly tokenizer: BackendTokenizer;
   /** The GGUF's `tokenizer.chat_template`, when it has a non-empty one. */

@@ -51,6 +51,7 @@ export class LlamaCppBackend implements Backend {
     private readonly sequence: NlcSequence,
     readonly nVocab: number,
     readonly nCtx: number,
+    readonly nCtxTrain: number | undefined,
     readonly chatTemplate: string | undefined,
     /** Logits read back per eval: the K largest (0 = all n_vocab); see OpenBackendOptions.logitsTopK. */
     readonly logitsTopK = 0,
@@ -165,5 +166,5 @@ export async function openLlamaCppBackend(modelPath: string, opts: OpenBackendOp
     await model.dispose();
     throw new GlassboxError("BACKEND_LOAD_FAILED", `llama.cpp made a context of ${context.contextSize} cells, fewer than the ${nCtx + 1} needed for ${nCtx} tokens`);
   }
-  return new LlamaCppBackend(model, context, context.getSequence(), info.nVocab, nCtx, info.chatTemplate, Math.min(topK, info.nVocab));
+  return new LlamaCppBackend(model, context, context.getSequence(), info.nVocab, nCtx, info.nCtxTrain, info.chatTemplate, Math.min(topK, info.nVocab));
 }

@@ -61,6 +61,8 @@ export class WasmBackend implements Backend {
     readonly tokenizer: WasmTokenizer,
     readonly chatTemplate: string | undefined,
     readonly threads: number,
+    /** The model's training context (GGUF `<arch>.context_length`), when the file says. */
+    readonly nCtxTrain: number | undefined = undefined,
   ) {
     this.nVocab = model.nVocab;
     this.nCtx = model.nCtx;
@@ -135,7 +137,7 @@ export async function openWasmBackend(modelPath: string, opts: OpenWasmBackendOp
     // The wasm kernels read the weights in place from one copy of the file in their memory
     // (peak RSS about file + KV cache); the reference kernels take per-tensor copies.
     const model = opts.kernels === "ref" ? loadModel(file, kernels, { nCtx, lora }) : loadModelFile(modelPath, kernels, { nCtx, lora });
-    return new WasmBackend(model, kernels, tokenizer, info.chatTemplate, kernels.threads);
+    return new WasmBackend(model, kernels, tokenizer, info.chatTemplate, kernels.threads, info.nCtxTrain);
   } catch (e) {
     await kernels?.close();
     throw e;

@@ -37,7 +37,7 @@ export function registerChat(program: Command): void {
       if (flags.chatTemplate !== undefined) getBuiltinTemplate(flags.chatTemplate); // an unknown name fails now, not at each message
       const path = resolveModelPath(model);
       const backend = await openBackend(path, backendOptionsFromFlags(flags));
-      const ctxWarning = contextWarning(path, backend.nCtx);
+      const ctxWarning = contextWarning(backend);
       if (ctxWarning !== undefined) process.stderr.write(ctxWarning + "\n");
       try {
         const notice = templateNotice(backend.chatTemplate, flags.chatTemplate);

@@ -58,7 +58,7 @@ export function registerRun(program: Command): void {
       }
       const text = flags.file !== undefined ? readTextFileSync(flags.file) : prompt ?? readTextFileSync(0);
       const backend = await openBackend(model, backendOptionsFromFlags(flags));
-      const ctxWarning = contextWarning(model, backend.nCtx);
+      const ctxWarning = contextWarning(backend);
       if (ctxWarning !== undefined) process.stderr.write(ctxWarning + "\n");
       try {
         const chat = flags.chat || flags.chatTemplate !== undefined || flags.system !== undefined;

@@ -1,7 +1,6 @@
 // Flags shared by `run` and `chat`: sampling (names per llama.cpp and the OpenAI API) and backend.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { BACKEND_NAMES, readGgufModelInfo, type BackendName, type OpenBackendOptions } from "../backends/index.js";
-import { GgufFile } from "../formats/gguf/index.js";
+import { BACKEND_NAMES, type Backend, type BackendName, type OpenBackendOptions } from "../backends/index.js";
 import type { GenerateOptionsInput } from "../generate/index.js";
 
 /** Parsed values of the shared flags (commander's camelCase names). */
@@ -100,16 +99,11 @@ export function backendOptionsFromFlags(f: EngineFlags): OpenBackendOptions {
 }
 
 /**
- * The warning for a context larger than the one the model was trained with (positions past it are
- * ones the model never saw; llama.cpp warns the same way), or undefined. Reads the GGUF header.
+ * The warning for a backend whose context is larger than the one its model was trained with
+ * (positions past it are ones the model never saw; llama.cpp warns the same way), or undefined.
  */
-export function contextWarning(modelPath: string, nCtx: number): string | undefined {
-  const file = GgufFile.open(modelPath);
-  try {
-    const train = readGgufModelInfo(file).nCtxTrain;
-    if (train === undefined || nCtx <= train) return undefined;
-    return `glassbox: warning: context ${nCtx} is larger than the ${train} tokens the model was trained with; text past ${train} tokens will degrade`;
-  } finally {
-    file.close();
-  }
+export function contextWarning(backend: Pick<Backend, "nCtx" | "nCtxTrain">): string | undefined {
+  const train = backend.nCtxTrain;
+  if (train === undefined || backend.nCtx <= train) return undefined;
+  return `glassbox: warning: context ${backend.nCtx} is larger than the ${train} tokens the model was trained with; text past ${train} tokens will degrade`;
 }
