@@ -531,6 +531,70 @@ import { chunk_first, chunk_next, half_to_f32, halves_to_f32x4, hsum_i32, madd, 
 
 const TB: i32 = 32; // tokens per tile: a weight row is reused for TB tokens while it is in L1
 
+/** Sets up a thread's 128-byte scratch (F16 sums of exact groups, F16 masks, the pin sink). */
+// @ts-ignore: decorator
+@inline function thread_scratch(scratch: usize, ith: i32): usize {
+  scratch += <usize>ith << 7;
+  v128.store(scratch, i32x4.splat(0x8fffe000), 32);
+  v128.store(scratch, i16x8.splat(0x7c00), 48);
+  return scratch;
+}
+
+/** Chunks (of 64 local row indices, see matmul_q_chunk) of a matrix with nOut rows. */
+// @ts-ignore: decorator
+@inline function row_chunks(nOut: i32): i32 {
+  return (((nOut + 3) >> 2) * 4 + 63) >> 6;
+}
+
+/**
+ * Chunk `ch` of a mat-mul (arguments as matmul_q). Rows are visited from four places at once (one
+ * row of each quarter of the matrix in turn): four streams keep more memory reads in flight than
+ * one (measured ~1.3x on weights that come from RAM). Local index i maps to row (i & 3) * q +
+ * (i >> 2); a chunk is 64 local indices, so each chunk writes whole 64-byte lines of `out` (no
+ * line is written by two threads).
+ */
+// @ts-ignore: decorator
+@inline function matmul_q_chunk(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, scratch: usize, ch: i32): void {
+  const sink = scratch + 64; // the pinning stores (see dot_q80_q40_row) go to this thread's own lines
+  const q = (nOut + 3) >> 2;
+  const nLocal = 4 * q;
+  const i0 = ch * 64, i1 = min(i0 + 64, nLocal);
+  if (nTok == 1 && kind <= 1) {
+    // decode: two rows (from two of the four streams) at a time
+    for (let i = i0; i < i1; i += 2) {
+      const rA = (i & 3) * q + (i >> 2), rB = ((i + 1) & 3) * q + ((i + 1) >> 2);
+      const oA = out + (<usize>rA << 2), oB = out + (<usize>rB << 2);
+      if (rA < nOut && rB < nOut) {
+        dot2_q80_q40(w + <usize>rA * <usize>rowBytes, w + <usize>rB * <usize>rowBytes, act, n >> 5, kind == 1, oA, oB, sink);
+      } else if (rA < nOut) {
+        store<f32>(oA, dot_q80_q40_row(w + <usize>rA * <usize>rowBytes, act, n >> 5, kind == 1, sink));
+      } else if (rB < nOut) {
+        store<f32>(oB, dot_q80_q40_row(w + <usize>rB * <usize>rowBytes, act, n >> 5, kind == 1, sink));
+      }
+    }
+    return;
+  }
+  for (let t0 = 0; t0 < nTok; t0 += TB) {
+    const t1 = min(t0 + TB, nTok);
+    for (let i = i0; i < i1; i++) {
+      const r = (i & 3) * q + (i >> 2);
+      if (r >= nOut) continue;
+      const wr = w + <usize>r * <usize>rowBytes;
+      for (let t = t0; t < t1; t++) {
+        const a = act + <usize>t * <usize>stride;
+        let v: f32;
+        if (kind == 0) v = dot_q80_q40_row(wr, a, n >> 5, false, sink);
+        else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true, sink);
+        else if (kind == 2) v = ASC_FEATURE_RELAXED_SIMD ? dot_q4_k_row_r(wr, a, n >> 8, n, sink) : dot_q4_k_row(wr, a, n >> 8, n, sink);
+        else if (kind == 3) v = ASC_FEATURE_RELAXED_SIMD ? dot_q6_k_row_r(wr, a, n >> 8, n, sink) : dot_q6_k_row(wr, a, n >> 8, n, sink);
+        else if (kind == 4) v = dot_f16_row(wr, a, n, scratch);
+        else v = dot_f32_row(wr, a, n);
+        store<f32>(out + ((<usize>t * <usize>nOut + <usize>r) << 2), v);
+      }
+    }
+  }
+}
+
 /**
  * Quantized/F16/F32 mat-mul. `kind`: 0 = Q8_0, 1 = Q4_0, 2 = Q4_K, 3 = Q6_K, 4 = F16 (act = f16-rounded
  * f32 rows scaled by 2^112, act.ts round_f16_scaled), 5 = F32 (act = the f32 rows).
@@ -538,51 +602,33 @@ const TB: i32 = 32; // tokens per tile: a weight row is reused for TB tokens whi
  * scratch: 128 bytes per thread.
  */
 export function matmul_q(kind: i32, w: usize, rowBytes: i32, n: i32, nOut: i32, act: usize, stride: i32, nTok: i32, out: usize, scratch: usize, ith: i32, nth: i32): void {
-  scratch += <usize>ith << 7; // 128 bytes per thread: F16 sums of exact groups, F16 masks, the pin sink
-  v128.store(scratch, i32x4.splat(0x8fffe000), 32);
-  v128.store(scratch, i16x8.splat(0x7c00), 48);
-  const sink = scratch + 64; // the pinning stores (see dot_q80_q40_row) go to this thread's own lines
-  // Rows are visited from four places at once (one row of each quarter of the matrix in turn):
-  // four streams keep more memory reads in flight than one (measured ~1.3x on weights that come
-  // from RAM). Local index i maps to row (i & 3) * q + (i >> 2); a chunk is 64 local indices, so
-  // each chunk writes whole 64-byte lines of `out` (no line is written by two threads).
-  const q = (nOut + 3) >> 2;
-  const nLocal = 4 * q;
-  for (let ch = chunk_first(nth); ch * 64 < nLocal; ch = chunk_next(ch, nth)) {
-    const i0 = ch * 64, i1 = min(i0 + 64, nLocal);
-    if (nTok == 1 && kind <= 1) {
-      // decode: two rows (from two of the four streams) at a time
-      for (let i = i0; i < i1; i += 2) {
-        const rA = (i & 3) * q + (i >> 2), rB = ((i + 1) & 3) * q + ((i + 1) >> 2);
-        const oA = out + (<usize>rA << 2), oB = out + (<usize>rB << 2);
-        if (rA < nOut && rB < nOut) {
-          dot2_q80_q40(w + <usize>rA * <usize>rowBytes, w + <usize>rB * <usize>rowBytes, act, n >> 5, kind == 1, oA, oB, sink);
-        } else if (rA < nOut) {
-          store<f32>(oA, dot_q80_q40_row(w + <usize>rA * <usize>rowBytes, act, n >> 5, kind == 1, sink));
-        } else if (rB < nOut) {
-          store<f32>(oB, dot_q80_q40_row(w + <usize>rB * <usize>rowBytes, act, n >> 5, kind == 1, sink));
-        }
-      }
-      continue;
+  const sc = thread_scratch(scratch, ith);
+  const nch = row_chunks(nOut);
+  for (let ch = chunk_first(nth); ch < nch; ch = chunk_next(ch, nth)) matmul_q_chunk(kind, w, rowBytes, n, nOut, act, stride, nTok, out, sc, ch);
+}
+
+/** Bytes of one matmul_q_multi descriptor: i32 kind, w, rowBytes, nOut, out (then padding). */
+export const MULTI_DESC_BYTES: i32 = 32;
+
+/**
+ * Several mat-muls of the same activations as one job (e.g. the Q, K and V projections): `count`
+ * descriptors at `desc` (MULTI_DESC_BYTES each: kind, w, rowBytes, nOut, out as i32), all with
+ * row length n and kinds that share one activation layout; other arguments as matmul_q. The
+ * threads claim chunks across all matrices, so a decode step has one barrier where it had
+ * `count`; each output is bit for bit what matmul_q gives.
+ */
+export function matmul_q_multi(desc: usize, count: i32, n: i32, act: usize, stride: i32, nTok: i32, scratch: usize, ith: i32, nth: i32): void {
+  const sc = thread_scratch(scratch, ith);
+  let total = 0;
+  for (let m = 0; m < count; m++) total += row_chunks(load<i32>(desc + <usize>(m * MULTI_DESC_BYTES), 12));
+  for (let ch = chunk_first(nth); ch < total; ch = chunk_next(ch, nth)) {
+    let m = 0, c = ch;
+    let d = desc;
+    for (;;) {
+      const k = row_chunks(load<i32>(d, 12));
+      if (c < k || m == count - 1) break;
+      c -= k; m++; d += <usize>MULTI_DESC_BYTES;
     }
-    for (let t0 = 0; t0 < nTok; t0 += TB) {
-      const t1 = min(t0 + TB, nTok);
-      for (let i = i0; i < i1; i++) {
-        const r = (i & 3) * q + (i >> 2);
-        if (r >= nOut) continue;
-        const wr = w + <usize>r * <usize>rowBytes;
-        for (let t = t0; t < t1; t++) {
-          const a = act + <usize>t * <usize>stride;
-          let v: f32;
-          if (kind == 0) v = dot_q80_q40_row(wr, a, n >> 5, false, sink);
-          else if (kind == 1) v = dot_q80_q40_row(wr, a, n >> 5, true, sink);
-          else if (kind == 2) v = ASC_FEATURE_RELAXED_SIMD ? dot_q4_k_row_r(wr, a, n >> 8, n, sink) : dot_q4_k_row(wr, a, n >> 8, n, sink);
-          else if (kind == 3) v = ASC_FEATURE_RELAXED_SIMD ? dot_q6_k_row_r(wr, a, n >> 8, n, sink) : dot_q6_k_row(wr, a, n >> 8, n, sink);
-          else if (kind == 4) v = dot_f16_row(wr, a, n, scratch);
-          else v = dot_f32_row(wr, a, n);
-          store<f32>(out + ((<usize>t * <usize>nOut + <usize>r) << 2), v);
-        }
-      }
-    }
+    matmul_q_chunk(load<i32>(d), <usize>load<u32>(d, 4), load<i32>(d, 8), n, load<i32>(d, 12), act, stride, nTok, <usize>load<u32>(d, 16), sc, c);
   }
 }

@@ -5,6 +5,7 @@
  * numerics definition) and the WebAssembly one from `loadWasmKernels()` (wasm/kernels.ts).
  * A model written against `Kernels` runs on either.
  */
+import { GlassboxError } from "../errors.js";
 import * as ref from "./ref/index.js";
 import type { AttentionOptions, RopeOptions, WeightMatrix } from "./ref/index.js";
 
@@ -28,6 +29,12 @@ export interface Kernels {
   owns?(a: ArrayBufferView): boolean;
   /** See ref `matmul`: out [nTokens][w.nOut] = x [nTokens][w.nIn] · Wᵀ. */
   matmul(out: Float32Array, x: Float32Array, nTokens: number, w: WeightMatrix): void;
+  /**
+   * outs[i] [nTokens][ws[i].nOut] = x [nTokens][nIn] · ws[i]ᵀ for weights sharing the input x
+   * (Q, K and V; gate and up): results equal to one `matmul` each, which is what an
+   * implementation without a fused path does. Throws KERNEL_BAD_SHAPE on mismatched lists.
+   */
+  matmulMulti(outs: readonly Float32Array[], x: Float32Array, nTokens: number, ws: readonly WeightMatrix[]): void;
   /** See ref `gemmF32`: C [M][N] (+)= A [M][K] · B [K][N]; `transA`: `a` holds Aᵀ [K][M]; `transB`: `b` holds Bᵀ [N][K]. */
   gemmF32(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, accumulate?: boolean, transA?: boolean, transB?: boolean): void;
   /** See ref `getRows`. */
@@ -57,6 +64,9 @@ export const refKernels: Kernels = {
   prepare: () => {},
   owns: () => true, // plain TypeScript reads any typed array in place
   matmul: ref.matmul,
+  matmulMulti(outs, x, nTokens, ws) {
+    matmulEach(this, outs, x, nTokens, ws);
+  },
   gemmF32: ref.gemmF32,
   getRows: ref.getRows,
   rmsNorm: ref.rmsNorm,
@@ -74,3 +84,12 @@ export const refKernels: Kernels = {
   mulRow: ref.mulRow,
   close: async () => {},
 };
+
+/**
+ * `matmulMulti` as one `k.matmul` per weight: for kernels (and wrappers) without a fused path.
+ * @throws KERNEL_BAD_SHAPE when outs and ws differ in length.
+ */
+export function matmulEach(k: Pick<Kernels, "matmul">, outs: readonly Float32Array[], x: Float32Array, nTokens: number, ws: readonly WeightMatrix[]): void {
+  if (outs.length !== ws.length) throw new GlassboxError("KERNEL_BAD_SHAPE", `matmulMulti: ${outs.length} outputs for ${ws.length} weights`);
+  for (let i = 0; i < ws.length; i++) k.matmul(outs[i]!, x, nTokens, ws[i]!);
+}

@@ -164,12 +164,10 @@ export function selfAttention(m: ForwardContext, layer: number, w: AttentionWeig
       v.set(row.subarray(nQ + nKv, width), t * nKv);
     }
   } else {
-    // separate projections write K and V straight into the cache rows
-    K.matmul(q, h, T, w.wq!);
+    // separate projections (one job where the kernels can) write K and V straight into the cache rows
+    K.matmulMulti([q, k, v], h, T, [w.wq!, w.wk!, w.wv!]);
     if (w.bq) K.addRow(q, q, w.bq, T, nQ);
-    K.matmul(k, h, T, w.wk!);
     if (w.bk) K.addRow(k, k, w.bk, T, nKv);
-    K.matmul(v, h, T, w.wv!);
     if (w.bv) K.addRow(v, v, w.bv, T, nKv);
   }
   if (pos.rope) {
@@ -206,8 +204,7 @@ export interface SwiGluWeights {
  */
 export function ffnSwiGlu(m: ForwardContext, layer: number, w: SwiGluWeights, h: Float32Array, nTokens: number, pos0: number, out: Float32Array): void {
   const { kernels: K, hparams: hp, ws } = m;
-  K.matmul(ws.ffB, h, nTokens, w.up);
-  K.matmul(ws.ffA, h, nTokens, w.gate);
+  K.matmulMulti([ws.ffB, ws.ffA], h, nTokens, [w.up, w.gate]);
   K.swiglu(ws.ffA, ws.ffA, ws.ffB, nTokens * hp.nFf);
   emit(m, layer, "ffn_act", ws.ffA, nTokens, hp.nFf, pos0);
   K.matmul(out, ws.ffA, nTokens, w.down);

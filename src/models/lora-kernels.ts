@@ -12,7 +12,7 @@
  */
 import { GlassboxError } from "../errors.js";
 import type { GgufFile } from "../formats/gguf/reader.js";
-import type { Kernels } from "../kernels/api.js";
+import { matmulEach, type Kernels } from "../kernels/api.js";
 import { weightMatrix, type WeightMatrix } from "../kernels/ref/weights.js";
 import { checkLoraAgainstBase, loraWeightScale, weightName, type AppliedLora, type LoraWeight } from "./lora.js";
 
@@ -82,6 +82,9 @@ export function withLora(k: Kernels, base: GgufFile, adapters: readonly AppliedL
       k.add(out.subarray(0, n), out.subarray(0, n), abv, n); // res = res + ab
     }
   };
+  const matmulMulti = (outs: readonly Float32Array[], x: Float32Array, nTokens: number, ws: readonly WeightMatrix[]): void => {
+    matmulEach({ matmul }, outs, x, nTokens, ws);
+  };
   const prepare = (w: WeightMatrix): void => {
     const name = weightName(w);
     if (name !== undefined) used.add(name);
@@ -90,6 +93,7 @@ export function withLora(k: Kernels, base: GgufFile, adapters: readonly AppliedL
   const kernels = new Proxy(k, {
     get(target, prop) {
       if (prop === "matmul") return matmul;
+      if (prop === "matmulMulti") return matmulMulti; // one adapted matmul each (the LoRA terms need x per weight)
       if (prop === "prepare") return prepare;
       const v = Reflect.get(target, prop) as unknown;
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;

@@ -63,6 +63,37 @@ for (const cfg of CONFIGS) {
       }
     });
 
+    test("matmulMulti equals one matmul per weight (fused and unfused groups)", () => {
+      const r = rng(1500 + cfg.threads);
+      // [types, nIn]: one layout (fused for 1-3 tokens), K-quants mixed (fused), Q8_0 + Q4_0 (not fused)
+      const groups: [number[], number][] = [
+        [[GgmlType.Q4_0, GgmlType.Q4_0, GgmlType.Q4_0], 32 * 13],
+        [[GgmlType.Q8_0, GgmlType.Q8_0], 32 * 7],
+        [[GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q6_K], 512],
+        [[GgmlType.F16, GgmlType.F16], 67],
+        [[GgmlType.F32, GgmlType.F32, GgmlType.F32], 515],
+        [[GgmlType.Q8_0, GgmlType.Q4_0], 64],
+      ];
+      let worst = 0;
+      for (const [types, nIn] of groups) for (const nTok of [1, 2, 5]) {
+        const nOuts = types.map((_, i) => [37, 129, 1, 64][i]!);
+        const ws = types.map((t, i) => randomWeight(r, t, nIn, nOuts[i]!));
+        const x = randn(r, nTok * nIn);
+        const wants = ws.map((w) => { const o = new Float32Array(nTok * w.nOut); k.matmul(o, x, nTok, w); return o; });
+        const gots = ws.map((w) => new Float32Array(nTok * w.nOut));
+        k.matmulMulti(gots, x, nTok, ws);
+        for (let i = 0; i < ws.length; i++) {
+          assert.deepEqual(gots[i], wants[i], `types ${types} nIn ${nIn} nTok ${nTok} weight ${i}`);
+          const ref = new Float32Array(nTok * ws[i]!.nOut);
+          refKernels.matmul(ref, x, nTok, ws[i]!);
+          if (types[i] !== GgmlType.F16 && types[i] !== GgmlType.F32) worst = Math.max(worst, maxAbs(gots[i]!, ref));
+        }
+      }
+      assert.equal(worst, 0, "quantized outputs of matmulMulti differ from the reference");
+      assert.throws(() => k.matmulMulti([new Float32Array(1)], new Float32Array(32), 1, []), /KERNEL_BAD_SHAPE|outputs/);
+      console.log(`${tag()} matmulMulti: identical to matmul; quantized max diff vs ref ${worst.toExponential(2)}`);
+    });
+
     test("quantized matmul is bit-identical; F16 and F32 within summation-order tolerance", () => {
       const r = rng(1000 + cfg.threads);
       const cases: [string, number, number][] = [["f32", GgmlType.F32, 1], ["f16", GgmlType.F16, 1], ["q8_0", GgmlType.Q8_0, 32], ["q4_0", GgmlType.Q4_0, 32], ["q4_K", GgmlType.Q4_K, 256], ["q6_K", GgmlType.Q6_K, 256]];

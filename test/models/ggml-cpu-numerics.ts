@@ -30,7 +30,7 @@
 // * GELU table: 0.5x(1 + tanh(√(2/π)·x·(1 + 0.044715x²))) with the inner 1 + (0.044715x)·x
 //   contracted to one FMA (one table entry differs from the unfused evaluation).
 import { GgmlType } from "../../src/formats/gguf/ggml-types.js";
-import { refKernels, type Kernels } from "../../src/kernels/api.js";
+import { matmulEach, refKernels, type Kernels } from "../../src/kernels/api.js";
 import {
   alibiSlope, fp16Table, fp32ToFp16, type AttentionOptions, type RopeOptions, type WeightMatrix,
 } from "../../src/kernels/ref/index.js";
@@ -338,4 +338,7 @@ function swiglu(out: Float32Array, gate: Float32Array, up: Float32Array, n: numb
 }
 
 /** The oracle kernels (see the top of this file); other ops are the reference ones. */
-export const ggmlCpuKernels: Kernels = { ...refKernels, name: "ggml-cpu-emulation", matmul, attention, rope, gelu, silu, swiglu };
+export const ggmlCpuKernels: Kernels = {
+  ...refKernels, name: "ggml-cpu-emulation", matmul, attention, rope, gelu, silu, swiglu,
+  matmulMulti: (outs, x, nTokens, ws) => matmulEach({ matmul }, outs, x, nTokens, ws),
+};

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { GlassboxError } from "../../errors.js";
 import { GgmlType } from "../../formats/gguf/ggml-types.js";
-import type { Kernels } from "../api.js";
+import { matmulEach, type Kernels } from "../api.js";
 import { defaultThreads, KernelPool } from "../pool.js";
 import * as ref from "../ref/index.js";
 import type { AttentionOptions, RopeOptions, WeightMatrix } from "../ref/index.js";
@@ -28,7 +28,7 @@ export interface WasmKernelOptions {
   relaxed?: boolean | "auto";
 }
 
-const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row", "qgemm", "gemm_wt", "attention_gemm"] as const;
+const NAMES = ["gemm_packed", "quantize_q8_0", "quantize_q8_k", "matmul_q", "rms_norm", "layer_norm", "softmax", "rope", "attention", "silu", "swiglu", "gelu", "binary", "scale", "binary_row", "qgemm", "gemm_wt", "attention_gemm", "matmul_q_multi"] as const;
 type KernelName = (typeof NAMES)[number];
 type Fn = (...a: number[]) => number;
 
@@ -38,6 +38,9 @@ const QGEMM_MIN_TOKENS = 4;
 const GEMM_MIN_TOKENS = 4;
 /** Query tokens from which attention runs as per-head GEMMs (attention_gemm). */
 const ATTN_GEMM_MIN_TOKENS = 8;
+
+/** Bytes of one matmul_q_multi descriptor (assembly/quant.ts MULTI_DESC_BYTES). */
+const MULTI_DESC_BYTES = 32;
 
 /** Multiply-accumulates (or elements) below which a kernel runs on the calling thread alone. */
 const PAR_MIN_WORK = 1 << 15;
@@ -185,7 +188,6 @@ export class WasmKernels implements Kernels {
     this.op(() => {
       const xp = this.inp(x, nTokens * n);
       const op = this.outp(out, nTokens * w.nOut);
-      let act: number, stride: number;
       if (pw.kind >= 4 && nTokens >= GEMM_MIN_TOKENS) {
         const f16 = pw.kind === 4;
         // f32 GEMM, weight panels packed (F16: widened) on the fly per thread (assembly/gemm.ts gemm_wt)
@@ -199,39 +201,88 @@ export class WasmKernels implements Kernels {
         this.par("gemm_wt", [this.packA(a, nTokens, n), pw.ptr, op, nTokens, w.nOut, n, f16 ? 1 : 0, scratch, sb], work);
         return;
       }
-      if (pw.kind === 5) {
-        stride = n * 4;
-        act = xp;
-      } else if (pw.kind === 4) {
-        stride = n * 4;
-        act = this.arena.alloc(nTokens * stride, 16);
-        this.ex.round_f16_scaled(xp, act, nTokens, n);
-      } else if (pw.kind <= 1 && nTokens >= QGEMM_MIN_TOKENS) {
+      if (pw.kind <= 1 && nTokens >= QGEMM_MIN_TOKENS) {
         // integer GEMM (assembly/qgemm.ts): activations in layout 2 (i16; relaxed build, Q4_0:
         // layout 4, i8), padded to groups of 4 blocks
         const nbq = Math.ceil(n / 128) * 4;
         const i8 = this.relaxed && pw.kind === 1;
-        stride = Math.ceil(((i8 ? 32 : 64) * nbq + 8 * nbq) / 16) * 16;
-        act = this.arena.alloc(nTokens * stride, 16);
+        const stride = Math.ceil(((i8 ? 32 : 64) * nbq + 8 * nbq) / 16) * 16;
+        const act = this.arena.alloc(nTokens * stride, 16);
         this.par("quantize_q8_0", [xp, n, nTokens, act, stride, i8 ? 4 : 2], nTokens * n * 8);
         const sb = Math.ceil(this.ex.qgemm_scratch_bytes(n) / 64) * 64;
         const scratch = this.arena.alloc(sb * this.threads, 64);
         this.par("qgemm", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op, scratch, sb], work);
         return;
-      } else if (pw.kind <= 1) {
-        // quants (i16; relaxed build, Q4_0: i8), then f32 d and i32 sums per block (assembly/act.ts):
-        // layout 0 for Q8_0, 1 for Q4_0 (3 in the relaxed build)
-        const i8 = this.relaxed && pw.kind === 1;
-        stride = Math.ceil(((i8 ? 1 : 2) * n + 8 * (n / 32)) / 16) * 16;
-        act = this.arena.alloc(nTokens * stride, 16);
-        this.par("quantize_q8_0", [xp, n, nTokens, act, stride, i8 ? 3 : pw.kind], nTokens >= 4 ? nTokens * n * 8 : 0);
-      } else {
-        // quants (i16; relaxed build: i8), d, bsums (assembly/act.ts)
-        stride = Math.ceil(((this.relaxed ? 1 : 2) * n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16;
-        act = this.arena.alloc(nTokens * stride, 16);
-        this.par("quantize_q8_k", [xp, n, nTokens, act, stride, this.relaxed ? 1 : 0], nTokens >= 4 ? nTokens * n * 8 : 0);
       }
+      const { act, stride } = this.rowActivations(pw.kind, xp, nTokens, n);
       this.par("matmul_q", [pw.kind, pw.ptr, w.rowBytes, n, w.nOut, act, stride, nTokens, op, this.arena.alloc(128 * this.threads, 64)], work);
+    });
+  }
+
+  /**
+   * The activations matmul_q reads for weights of `kind` (x at xp: nTokens rows of n f32), in
+   * scratch: F32 as is; F16 rounded and scaled (act.ts round_f16_scaled); Q8_0/Q4_0 quantized to
+   * Q8_0 (i16, layout 0 / 1; relaxed build, Q4_0: i8, layout 3) with f32 d and i32 sums per
+   * block; K-quants to Q8_K (i16; relaxed build: i8), d and 16-element sums (assembly/act.ts).
+   */
+  private rowActivations(kind: number, xp: number, nTokens: number, n: number): { act: number; stride: number } {
+    if (kind === 5) return { act: xp, stride: n * 4 };
+    const par = nTokens >= 4 ? nTokens * n * 8 : 0;
+    if (kind === 4) {
+      const stride = n * 4;
+      const act = this.arena.alloc(nTokens * stride, 16);
+      this.ex.round_f16_scaled(xp, act, nTokens, n);
+      return { act, stride };
+    }
+    if (kind <= 1) {
+      const i8 = this.relaxed && kind === 1;
+      const stride = Math.ceil(((i8 ? 1 : 2) * n + 8 * (n / 32)) / 16) * 16;
+      const act = this.arena.alloc(nTokens * stride, 16);
+      this.par("quantize_q8_0", [xp, n, nTokens, act, stride, i8 ? 3 : kind], par);
+      return { act, stride };
+    }
+    const stride = Math.ceil(((this.relaxed ? 1 : 2) * n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16;
+    const act = this.arena.alloc(nTokens * stride, 16);
+    this.par("quantize_q8_k", [xp, n, nTokens, act, stride, this.relaxed ? 1 : 0], par);
+    return { act, stride };
+  }
+
+  /** Activation layout a weight kind's matmul_q reads (kinds with equal keys can share one). */
+  private actLayout(kind: number): number {
+    if (kind === 1 && this.relaxed) return 3;
+    return kind === 3 ? 2 : kind;
+  }
+
+  /**
+   * out_i = x · W_iᵀ for several weights with the same input size, as one parallel job when the
+   * row kernels serve them all (few tokens, one activation layout: e.g. Q, K and V of a decode
+   * step), else one matmul each. Results are bit for bit those of {@link matmul}.
+   */
+  matmulMulti(outs: readonly Float32Array[], x: Float32Array, nTokens: number, ws: readonly WeightMatrix[]): void {
+    if (outs.length !== ws.length) return matmulEach(this, outs, x, nTokens, ws); // throws KERNEL_BAD_SHAPE
+    const pws = ws.map((w) => this.prepare(w));
+    const kind = pws[0]?.kind ?? 0;
+    const fused = ws.length > 1 && nTokens < Math.min(QGEMM_MIN_TOKENS, GEMM_MIN_TOKENS) &&
+      ws.every((w, i) => w.nIn === ws[0]!.nIn && this.actLayout(pws[i]!.kind) === this.actLayout(kind));
+    if (!fused) return matmulEach(this, outs, x, nTokens, ws);
+    checkSize("nTokens", nTokens);
+    const n = ws[0]!.nIn;
+    checkLen("x", x, nTokens * n);
+    ws.forEach((w, i) => checkLen(`outs[${i}]`, outs[i]!, nTokens * w.nOut));
+    let work = 0;
+    for (const w of ws) work += nTokens * n * w.nOut;
+    this.op(() => {
+      const xp = this.inp(x, nTokens * n);
+      const { act, stride } = this.rowActivations(kind, xp, nTokens, n);
+      const descBytes = MULTI_DESC_BYTES;
+      const desc = this.arena.alloc(ws.length * descBytes, 16);
+      const d = new Int32Array(this.memory.buffer, desc, (ws.length * descBytes) / 4);
+      ws.forEach((w, i) => {
+        const o = (i * descBytes) / 4;
+        d[o] = pws[i]!.kind; d[o + 1] = pws[i]!.ptr; d[o + 2] = w.rowBytes; d[o + 3] = w.nOut;
+        d[o + 4] = this.outp(outs[i]!, nTokens * w.nOut);
+      });
+      this.par("matmul_q_multi", [desc, ws.length, n, act, stride, nTokens, this.arena.alloc(128 * this.threads, 64)], work);
     });
   }
 
