@@ -9,15 +9,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { wasmDir } from "../../src/kernels/wasm/locate.js";
+import { benchArgs } from "../args.js";
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : def;
-}
-
-const threadList = arg("threads", "1,2").split(",").map(Number);
-const reps = Number(arg("reps", "5"));
-const bytes = Number(arg("mib", "1024")) * 1024 * 1024;
+const opts = benchArgs("node dist/bench/engine/bandwidth.js [options]", "Streaming-read bandwidth of WebAssembly SIMD loads; prints one JSON line { threads: GB/s }.", {
+  threads: { type: "string", default: "1,2", help: "thread counts, comma-separated" },
+  reps: { type: "string", default: "5", number: true, help: "repetitions (best is reported)" },
+  mib: { type: "string", default: "1024", number: true, help: "buffer size in MiB" },
+});
+const threadList = opts.threads.split(",").map(Number);
+const reps = Number(opts.reps);
+const bytes = Number(opts.mib) * 1024 * 1024;
 const BASE = 65536 * 2; // above the module's static area and the sync block
 
 const module = new WebAssembly.Module(readFileSync(join(wasmDir(), "kernels.wasm")));

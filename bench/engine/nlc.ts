@@ -5,12 +5,15 @@
  * from sequence.evaluate (each yield is one single-token decode, greedy sampling), as llama-bench
  * measures them. Best of reps. Prints one JSON line { ppTs, tgTs, rssPeak }.
  */
-function arg(name: string, def?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1]!;
-  if (def === undefined) throw new Error(`missing --${name}`);
-  return def;
-}
+import { benchArgs } from "../args.js";
+
+const opts = benchArgs("node dist/bench/engine/nlc.js --model F [options]", "llama.cpp through node-llama-cpp (CPU) on one model file; prints one JSON line.", {
+  model: { type: "string", required: true, help: "GGUF model file" },
+  threads: { type: "string", default: "1", number: true, help: "threads" },
+  pp: { type: "string", default: "512", number: true, help: "prompt tokens of the prefill test (0: none)" },
+  tg: { type: "string", default: "128", number: true, help: "generated tokens of the decode test (0: none)" },
+  reps: { type: "string", default: "3", number: true, help: "repetitions (best is reported)" },
+});
 
 interface Seq {
   clearHistory(): Promise<void>;
@@ -18,11 +21,11 @@ interface Seq {
   evaluate(tokens: number[], o?: object): AsyncGenerator<number, void, void>;
 }
 
-const file = arg("model");
-const threads = Number(arg("threads", "1"));
-const pp = Number(arg("pp", "512"));
-const tg = Number(arg("tg", "128"));
-const reps = Number(arg("reps", "3"));
+const file = opts.model;
+const threads = Number(opts.threads);
+const pp = Number(opts.pp);
+const tg = Number(opts.tg);
+const reps = Number(opts.reps);
 
 const nlc = (await import("node-llama-cpp")) as unknown as {
   getLlama(o: object): Promise<{ loadModel(o: object): Promise<{ createContext(o: object): Promise<{ getSequence(): Seq; dispose(): Promise<void> }>; dispose(): Promise<void> }>; dispose(): Promise<void> }>;

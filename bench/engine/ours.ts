@@ -11,23 +11,27 @@
 import { readFileSync } from "node:fs";
 import { loadWasmKernels } from "../../src/kernels/index.js";
 import { loadModelFile } from "../../src/models/index.js";
+import { benchArgs } from "../args.js";
 import { profiled } from "./profile.js";
 
-function arg(name: string, def?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1]!;
-  if (def === undefined) throw new Error(`missing --${name}`);
-  return def;
-}
-
-const file = arg("model");
-const threads = Number(arg("threads", "1"));
-const pp = Number(arg("pp", "512"));
-const tg = Number(arg("tg", "128"));
-const reps = Number(arg("reps", "3"));
-const relaxed = arg("relaxed", "auto");
-const nBatch = Number(arg("n-batch", "0"));
-const profile = process.argv.includes("--profile");
+const opts = benchArgs("node dist/bench/engine/ours.js --model F [options]", "Our engine on one model file; prints one JSON line (tokens/s, RSS, KV bytes).", {
+  model: { type: "string", required: true, help: "GGUF model file" },
+  threads: { type: "string", default: "1", number: true, help: "kernel threads" },
+  pp: { type: "string", default: "512", number: true, help: "prompt tokens of the prefill test (0: none)" },
+  tg: { type: "string", default: "128", number: true, help: "generated tokens of the decode test (0: none)" },
+  reps: { type: "string", default: "3", number: true, help: "repetitions (best is reported)" },
+  relaxed: { type: "string", default: "auto", help: "relaxed-SIMD build: auto, true or false" },
+  "n-batch": { type: "string", default: "0", number: true, help: "tokens per prefill batch (0: the model's default)" },
+  profile: { type: "boolean", help: "also time every kernel call during one pp and one tg run (stderr)" },
+});
+const file = opts.model;
+const threads = Number(opts.threads);
+const pp = Number(opts.pp);
+const tg = Number(opts.tg);
+const reps = Number(opts.reps);
+const relaxed = opts.relaxed;
+const nBatch = Number(opts["n-batch"]);
+const profile = opts.profile;
 
 /** Resident anonymous memory (RssAnon of /proc/self/status: heap, wasm memory; not the node binary's code pages), bytes; 0 where /proc is missing. */
 function rssAnon(): number {

@@ -136,7 +136,7 @@ export async function openWasmBackend(modelPath: string, opts: OpenWasmBackendOp
     kernels = opts.kernels === "ref" ? refKernels : await loadWasmKernels(opts.threads !== undefined ? { threads: opts.threads } : {});
     // The wasm kernels read the weights in place from one copy of the file in their memory
     // (peak RSS about file + KV cache); the reference kernels take per-tensor copies.
-    const model = opts.kernels === "ref" ? loadModel(file, kernels, { nCtx, lora }) : loadModelFile(modelPath, kernels, { nCtx, lora });
+    const model = opts.kernels === "ref" ? loadModel(file, kernels, { nCtx, lora }) : loadModelFile(modelPath, kernels, { nCtx, lora }, file);
     return new WasmBackend(model, kernels, tokenizer, info.chatTemplate, kernels.threads, info.nCtxTrain);
   } catch (e) {
     await kernels?.close();

@@ -20,7 +20,8 @@ export function quotePiece(piece: string): string {
 export function formatProbsLine(index: number, ev: TokenEvent, pieceWidth = 14): string {
   const p = ev.logprob !== undefined ? Math.exp(ev.logprob) : NaN;
   const alts = (ev.top ?? []).map((t) => `${t.id === ev.id ? "*" : ""}${quotePiece(t.piece)} ${formatPercent(Math.exp(t.logprob)).trim()}`);
-  return `${String(index).padStart(4)}  ${quotePiece(ev.piece).padEnd(pieceWidth)} ${formatPercent(p)}  | ${alts.join("  ")}`;
+  const head = `${String(index).padStart(4)}  ${quotePiece(ev.piece).padEnd(pieceWidth)} ${formatPercent(p)}`;
+  return alts.length > 0 ? `${head}  | ${alts.join("  ")}` : head; // --probs 0: no alternatives column
 }
 
 /** The figures line printed on stderr at the end of a run (and of each chat answer with --verbose). */
@@ -29,9 +30,11 @@ export function formatFigures(done: DoneEvent, backend: BackendName, threads: nu
   const finish = done.finishReason === "stop" && done.stop !== undefined ? `stop (${quotePiece(done.stop)})` : done.finishReason;
   // A chat turn evaluates only what its KV cache lacks (timings.prompt_n); the rate is over those.
   const reused = t.prompt_n > 0 ? done.usage.prompt_tokens - t.prompt_n : 0;
+  // no rate for a phase that evaluated nothing (-n 0; a chat turn wholly in the cache)
+  const rate = (n: number, perSecond: number): string => (n > 0 ? `, ${perSecond.toFixed(1)} tokens/s` : "");
   return (
-    `prompt: ${done.usage.prompt_tokens} tokens, ${t.prompt_per_second.toFixed(1)} tokens/s | ` +
-    `generated: ${done.usage.completion_tokens} tokens, ${t.predicted_per_second.toFixed(1)} tokens/s | ` +
+    `prompt: ${done.usage.prompt_tokens} tokens${rate(t.prompt_n, t.prompt_per_second)} | ` +
+    `generated: ${done.usage.completion_tokens} tokens${rate(done.usage.completion_tokens, t.predicted_per_second)} | ` +
     `finish: ${finish} | backend: ${backend}, ${threads} thread${threads === 1 ? "" : "s"} | seed: ${done.seed}` +
     (reused > 0 ? ` | prompt tokens reused from the cache: ${reused}` : "")
   );

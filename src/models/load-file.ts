@@ -15,10 +15,11 @@ import { loadModel } from "./registry.js";
 /**
  * Reads the GGUF file at `path` into `kernels.alloc` memory and loads the model from it (see the
  * module comment). The header and metadata stay in that buffer too (they are small).
+ * @param parsed the same file already opened with GgufFile.open (its header is reused, not parsed again).
  * @throws FILE_NOT_FOUND / FILE_IO when the file cannot be opened or read (util/read-file.ts); the
- *   errors of GgufFile.fromBytes and loadModel.
+ *   errors of GgufFile.fromBytes / withBytes and loadModel.
  */
-export function loadModelFile(path: string, kernels: Kernels, opts: LoadModelOptions = {}): Model {
+export function loadModelFile(path: string, kernels: Kernels, opts: LoadModelOptions = {}, parsed?: GgufFile): Model {
   const { fd, size } = openRegularFile(path);
   let bytes: Uint8Array;
   try {
@@ -28,5 +29,5 @@ export function loadModelFile(path: string, kernels: Kernels, opts: LoadModelOpt
   } finally {
     closeSync(fd);
   }
-  return loadModel(GgufFile.fromBytes(bytes), kernels, opts);
+  return loadModel(parsed ? parsed.withBytes(bytes) : GgufFile.fromBytes(bytes), kernels, opts);
 }

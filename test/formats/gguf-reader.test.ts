@@ -51,3 +51,17 @@ for (const [dir, name] of FILES) {
     }
   });
 }
+
+test("withBytes: the parsed header over the file's bytes in memory reads the same tensors; a different length is GGUF_TRUNCATED", () => {
+  const path = new URL("../../../models/example.gguf", import.meta.url).pathname;
+  const f = GgufFile.open(path);
+  try {
+    const bytes = new Uint8Array(readFileSync(path));
+    const m = f.withBytes(bytes);
+    assert.equal(m.header, f.header, "the header object is reused, not parsed again");
+    for (const t of f.tensors) assert.deepEqual(m.tensorBytes(t), f.tensorBytes(t), t.name);
+    assert.throws(() => f.withBytes(bytes.subarray(0, bytes.length - 1)), /GGUF_TRUNCATED|did the file change/);
+  } finally {
+    f.close();
+  }
+});

@@ -283,6 +283,19 @@ export class GgufFile {
     return GgufFile.fromSource(new BufferSource(bytes));
   }
 
+  /**
+   * This file's parsed header over `bytes`, the file's whole contents already in memory (e.g.
+   * read into kernel memory): tensor data is then read from `bytes`, with no second parse.
+   * @throws GGUF_TRUNCATED when `bytes` is not as long as the file this header was parsed from
+   *   (the file changed in between).
+   */
+  withBytes(bytes: Uint8Array): GgufFile {
+    if (bytes.length !== this.src.size) {
+      throw new GlassboxError("GGUF_TRUNCATED", `the GGUF file's contents in memory are ${bytes.length} bytes but its header was read from a file of ${this.src.size} bytes (did the file change?)`);
+    }
+    return new GgufFile(this.header, new BufferSource(bytes));
+  }
+
   /** Parses any ByteSource; closes it if parsing fails. */
   static fromSource(src: ByteSource): GgufFile {
     try {
