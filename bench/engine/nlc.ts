@@ -6,14 +6,9 @@
  * measures them. Best of reps. Prints one JSON line { ppTs, tgTs, rssPeak }.
  */
 import { benchArgs } from "../args.js";
+import { ENGINE_RUN_OPTIONS } from "./run-options.js";
 
-const opts = benchArgs("node dist/bench/engine/nlc.js --model F [options]", "llama.cpp through node-llama-cpp (CPU) on one model file; prints one JSON line.", {
-  model: { type: "string", required: true, help: "GGUF model file" },
-  threads: { type: "string", default: "1", number: true, help: "threads" },
-  pp: { type: "string", default: "512", number: true, help: "prompt tokens of the prefill test (0: none)" },
-  tg: { type: "string", default: "128", number: true, help: "generated tokens of the decode test (0: none)" },
-  reps: { type: "string", default: "3", number: true, help: "repetitions (best is reported)" },
-});
+const opts = benchArgs("node dist/bench/engine/nlc.js --model F [options]", "llama.cpp through node-llama-cpp (CPU) on one model file; prints one JSON line.", ENGINE_RUN_OPTIONS);
 
 interface Seq {
   clearHistory(): Promise<void>;

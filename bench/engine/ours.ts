@@ -13,13 +13,10 @@ import { loadWasmKernels } from "../../src/kernels/index.js";
 import { loadModelFile } from "../../src/models/index.js";
 import { benchArgs } from "../args.js";
 import { profiled } from "./profile.js";
+import { ENGINE_RUN_OPTIONS } from "./run-options.js";
 
 const opts = benchArgs("node dist/bench/engine/ours.js --model F [options]", "Our engine on one model file; prints one JSON line (tokens/s, RSS, KV bytes).", {
-  model: { type: "string", required: true, help: "GGUF model file" },
-  threads: { type: "string", default: "1", number: true, help: "kernel threads" },
-  pp: { type: "string", default: "512", number: true, help: "prompt tokens of the prefill test (0: none)" },
-  tg: { type: "string", default: "128", number: true, help: "generated tokens of the decode test (0: none)" },
-  reps: { type: "string", default: "3", number: true, help: "repetitions (best is reported)" },
+  ...ENGINE_RUN_OPTIONS,
   relaxed: { type: "string", default: "auto", help: "relaxed-SIMD build: auto, true or false" },
   "n-batch": { type: "string", default: "0", number: true, help: "tokens per prefill batch (0: the model's default)" },
   profile: { type: "boolean", help: "also time every kernel call during one pp and one tg run (stderr)" },
