@@ -81,7 +81,10 @@ export function runChatCommand(session: ChatSession, line: string): ChatCommandR
       const value = sp[2]!.trim() === "" ? undefined : optionValue(sp[2]!);
       session.setOption(name, value);
       const now = (session.options as Record<string, unknown>)[name];
-      return { kind: "message", text: `(${name} = ${now === undefined ? "default" : JSON.stringify(now)})` };
+      if (now !== undefined) return { kind: "message", text: `(${name} = ${JSON.stringify(now)})` };
+      // back to the built-in default: say what it is (undefined ones, e.g. seed, mean "none")
+      const filled = (parseGenerateOptions(session.options) as unknown as Record<string, unknown>)[name];
+      return { kind: "message", text: `(${name} = ${filled === undefined ? "none" : JSON.stringify(filled)}, the default)` };
     }
     default:
       throw new GlassboxError("CHAT_UNKNOWN_COMMAND", `unknown command /${cmd}; type /help for the list`);

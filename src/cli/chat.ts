@@ -3,11 +3,11 @@ import { createInterface } from "node:readline";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Command } from "commander";
 import { getBuiltinTemplate, listBuiltinTemplates } from "../tokenizer/chat/index.js";
-import { ChatSession, DEFAULT_MODEL_FILE, openBackend, resolveModelPath, type Backend } from "../backends/index.js";
+import { ChatSession, DEFAULT_MODEL_FILE, resolveModelPath, type Backend } from "../backends/index.js";
 import { parseGenerateOptions, type DoneEvent } from "../generate/index.js";
 import { CHAT_HELP, chatErrorLine, runChatCommand, templateNotice } from "./chat-commands.js";
 import { formatFigures } from "./run-format.js";
-import { addBackendFlags, contextWarning, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, type EngineFlags } from "./sampling-flags.js";
+import { addBackendFlags, contextWarning, addSamplingFlags, openBackendFromFlags, generateOptionsFromFlags, type EngineFlags } from "./sampling-flags.js";
 
 interface ChatFlags extends EngineFlags {
   chatTemplate?: string;
@@ -36,7 +36,7 @@ export function registerChat(program: Command): void {
       parseGenerateOptions(options);
       if (flags.chatTemplate !== undefined) getBuiltinTemplate(flags.chatTemplate); // an unknown name fails now, not at each message
       const path = resolveModelPath(model);
-      const backend = await openBackend(path, backendOptionsFromFlags(flags));
+      const backend = await openBackendFromFlags(path, flags);
       const ctxWarning = contextWarning(backend);
       if (ctxWarning !== undefined) process.stderr.write(ctxWarning + "\n");
       try {

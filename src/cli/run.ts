@@ -3,14 +3,14 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { isatty } from "node:tty";
 import type { Command } from "commander";
 import { listBuiltinTemplates } from "../tokenizer/chat/index.js";
-import { encodeChatPrompt, openBackend } from "../backends/index.js";
+import { encodeChatPrompt } from "../backends/index.js";
 import { GlassboxError } from "../errors.js";
 import { generate, parseGenerateOptions, type DoneEvent, type TokenEvent } from "../generate/index.js";
 import type { ChatMessage } from "../tokenizer/chat/index.js";
 import { readTextFileSync } from "../tokenizer/text-input.js";
 import { templateNotice } from "./chat-commands.js";
 import { formatFigures, formatProbsLine, runJson } from "./run-format.js";
-import { addBackendFlags, contextWarning, addSamplingFlags, backendOptionsFromFlags, generateOptionsFromFlags, parseInteger, type EngineFlags } from "./sampling-flags.js";
+import { addBackendFlags, contextWarning, addSamplingFlags, openBackendFromFlags, generateOptionsFromFlags, parseInteger, type EngineFlags } from "./sampling-flags.js";
 
 interface RunFlags extends EngineFlags {
   json?: boolean;
@@ -57,7 +57,7 @@ export function registerRun(program: Command): void {
         process.stderr.write("glassbox run: reading the prompt from the terminal; end it with Ctrl-D on an empty line (or pass it as an argument)\n");
       }
       const text = flags.file !== undefined ? readTextFileSync(flags.file) : prompt ?? readTextFileSync(0);
-      const backend = await openBackend(model, backendOptionsFromFlags(flags));
+      const backend = await openBackendFromFlags(model, flags);
       const ctxWarning = contextWarning(backend);
       if (ctxWarning !== undefined) process.stderr.write(ctxWarning + "\n");
       try {

@@ -1,6 +1,7 @@
 // Flags shared by `run` and `chat`: sampling (names per llama.cpp and the OpenAI API) and backend.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { BACKEND_NAMES, type Backend, type BackendName, type OpenBackendOptions } from "../backends/index.js";
+import { BACKEND_NAMES, openBackend, type Backend, type BackendName, type OpenBackendOptions } from "../backends/index.js";
+import { GlassboxError, isGlassboxError } from "../errors.js";
 import type { GenerateOptionsInput } from "../generate/index.js";
 
 /** Parsed values of the shared flags (commander's camelCase names). */
@@ -106,4 +107,37 @@ export function contextWarning(backend: Pick<Backend, "nCtx" | "nCtxTrain">): st
   const train = backend.nCtxTrain;
   if (train === undefined || backend.nCtx <= train) return undefined;
   return `glassbox: warning: context ${backend.nCtx} is larger than the ${train} tokens the model was trained with; text past ${train} tokens will degrade`;
+}
+
+/**
+ * The warning for flags that the chosen backend ignores (--gpu on the wasm backend, which runs
+ * on the CPU only), or undefined.
+ */
+export function ignoredFlagWarning(f: EngineFlags): string | undefined {
+  if (f.gpu && (f.backend ?? "wasm") === "wasm") {
+    return "glassbox: warning: --gpu applies to --backend llamacpp only; the wasm backend runs on the CPU";
+  }
+  return undefined;
+}
+
+/**
+ * openBackend(modelPath, options from the flags), after printing ignoredFlagWarning() on stderr.
+ * A model whose weights and KV cache do not fit in WebAssembly memory (KERNEL_OUT_OF_MEMORY,
+ * e.g. a huge --ctx-size) fails with the same code and a message that says what to change.
+ * @throws GlassboxError as openBackend.
+ */
+export async function openBackendFromFlags(modelPath: string, f: EngineFlags): Promise<Backend> {
+  const warning = ignoredFlagWarning(f);
+  if (warning !== undefined) process.stderr.write(warning + "\n");
+  try {
+    return await openBackend(modelPath, backendOptionsFromFlags(f));
+  } catch (e) {
+    if (!isGlassboxError(e, "KERNEL_OUT_OF_MEMORY")) throw e;
+    const ctx = f.ctxSize !== undefined ? `a context of ${f.ctxSize} tokens (--ctx-size)` : "its context";
+    throw new GlassboxError(
+      "KERNEL_OUT_OF_MEMORY",
+      `${e.message}: the model with ${ctx} needs more memory than the wasm backend can use (4 GiB); give a smaller --ctx-size, or use --backend llamacpp`,
+      { cause: e },
+    );
+  }
 }
