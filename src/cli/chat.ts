@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Command } from "commander";
 import { getBuiltinTemplate, listBuiltinTemplates } from "../tokenizer/chat/index.js";
-import { ChatSession, DEFAULT_MODEL_FILE, resolveModelPath, type Backend } from "../backends/index.js";
+import { ChatSession, DEFAULT_MODEL_FILE, renderChatPrompt, resolveModelPath, type Backend } from "../backends/index.js";
 import { parseGenerateOptions, type DoneEvent } from "../generate/index.js";
 import { CHAT_HELP, chatErrorLine, runChatCommand, templateNotice } from "./chat-commands.js";
 import { formatFigures } from "./run-format.js";
@@ -42,6 +42,9 @@ export function registerChat(program: Command): void {
       try {
         const notice = templateNotice(backend.chatTemplate, flags.chatTemplate);
         if (notice !== undefined) process.stderr.write(notice + "\n");
+        // A template that cannot render even one user message (does not parse, fails in the
+        // sandbox) fails now, as one error, instead of once per message.
+        await renderChatPrompt(backend, [{ role: "user", content: "hi" }], flags.chatTemplate !== undefined ? { template: flags.chatTemplate } : {});
         const session = new ChatSession(backend, {
           options,
           ...(flags.chatTemplate !== undefined ? { template: flags.chatTemplate } : {}),
