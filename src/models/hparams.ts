@@ -144,13 +144,23 @@ export function readHParams(gguf: GgufFile, arch: string, norm: "rms" | "layer")
   const normEps = norm === "rms"
     ? m.num("{arch}.attention.layer_norm_rms_epsilon")
     : m.num("{arch}.attention.layer_norm_epsilon");
+  // llama.cpp takes these as given and produces NaN logits at the first token; say which key is wrong at load instead
+  if (!(normEps > 0) || !Number.isFinite(normEps)) {
+    throw new GlassboxError("MODEL_BAD_METADATA", `${arch}.attention.layer_norm${norm === "rms" ? "_rms" : ""}_epsilon must be a positive number, got ${normEps}`);
+  }
   const nRot = m.int("{arch}.rope.dimension_count", headDim);
   if (nRot % 2 !== 0 || nRot > headDim) {
     throw new GlassboxError("MODEL_BAD_METADATA", `${arch}.rope.dimension_count ${nRot} must be even and at most the head size ${headDim}`);
   }
   const ropeFreqBase = m.num("{arch}.rope.freq_base", 10000);
+  if (!(ropeFreqBase > 0) || !Number.isFinite(ropeFreqBase)) {
+    throw new GlassboxError("MODEL_BAD_METADATA", `${arch}.rope.freq_base must be a positive number, got ${ropeFreqBase}`);
+  }
   let factor = m.num("{arch}.rope.scaling.factor", 0);
   if (factor === 0) factor = m.num("{arch}.rope.scale_linear", 0);
+  if (!(factor >= 0) || !Number.isFinite(factor)) {
+    throw new GlassboxError("MODEL_BAD_METADATA", `${arch}.rope.scaling.factor must be a non-negative number, got ${factor}`);
+  }
   const typeStr = m.str("{arch}.rope.scaling.type") ?? (factor !== 0 ? "linear" : "none");
   if (typeStr !== "none" && typeStr !== "linear" && typeStr !== "yarn") {
     throw new GlassboxError("MODEL_BAD_METADATA", `${arch}.rope.scaling.type '${typeStr}' is not supported (none, linear, yarn)`);

@@ -80,6 +80,15 @@ describe("hyperparameters", () => {
     expectCode(() => loadModel(g3, refKernels), "MODEL_BAD_METADATA", "gpt2.block_count");
   });
 
+  test("a non-positive norm epsilon or RoPE base is MODEL_BAD_METADATA at load, not NaN logits later", () => {
+    const set = (key: string, v: number) => editedGguf("llama-gqa-f32", (w) => {
+      w.kv = [...w.kv.filter((e) => e.key !== key), kv.f32(key, v)];
+    });
+    for (const v of [-1e-5, 0]) expectCode(() => loadModel(set("llama.attention.layer_norm_rms_epsilon", v), refKernels), "MODEL_BAD_METADATA", "layer_norm_rms_epsilon", "positive");
+    for (const v of [0, -10000]) expectCode(() => loadModel(set("llama.rope.freq_base", v), refKernels), "MODEL_BAD_METADATA", "rope.freq_base", "positive");
+    expectCode(() => loadModel(set("llama.rope.scaling.factor", -2), refKernels), "MODEL_BAD_METADATA", "rope.scaling.factor");
+  });
+
   test("an unknown architecture is MODEL_UNSUPPORTED_ARCH listing the supported ones", () => {
     const g = editedGguf("gpt2-f32", (w) => { w.kv = w.kv.map((e) => e.key === "general.architecture" ? kv.string("general.architecture", "mamba") : e); });
     expectCode(() => loadModel(g, refKernels), "MODEL_UNSUPPORTED_ARCH", "mamba", "llama", "qwen2", "gpt2", "gptneox", "falcon", "bloom");
