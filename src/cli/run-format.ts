@@ -30,11 +30,12 @@ export function formatFigures(done: DoneEvent, backend: BackendName, threads: nu
   const finish = done.finishReason === "stop" && done.stop !== undefined ? `stop (${quotePiece(done.stop)})` : done.finishReason;
   // A chat turn evaluates only what its KV cache lacks (timings.prompt_n); the rate is over those.
   const reused = t.prompt_n > 0 ? done.usage.prompt_tokens - t.prompt_n : 0;
+  const count = (n: number): string => `${n} token${n === 1 ? "" : "s"}`;
   // no rate for a phase that evaluated nothing (-n 0; a chat turn wholly in the cache)
   const rate = (n: number, perSecond: number): string => (n > 0 ? `, ${perSecond.toFixed(1)} tokens/s` : "");
   return (
-    `prompt: ${done.usage.prompt_tokens} tokens${rate(t.prompt_n, t.prompt_per_second)} | ` +
-    `generated: ${done.usage.completion_tokens} tokens${rate(done.usage.completion_tokens, t.predicted_per_second)} | ` +
+    `prompt: ${count(done.usage.prompt_tokens)}${rate(t.prompt_n, t.prompt_per_second)} | ` +
+    `generated: ${count(done.usage.completion_tokens)}${rate(done.usage.completion_tokens, t.predicted_per_second)} | ` +
     `finish: ${finish} | backend: ${backend}, ${threads} thread${threads === 1 ? "" : "s"} | seed: ${done.seed}` +
     (reused > 0 ? ` | prompt tokens reused from the cache: ${reused}` : "")
   );

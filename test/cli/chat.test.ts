@@ -19,7 +19,7 @@ function chat(input: string, flags: string[] = [], model: string | null = EXAMPL
 
 /** The per-answer figures lines (--verbose) on stderr. */
 function figures(stderr: string): Array<{ prompt: number; generated: number }> {
-  return [...stderr.matchAll(/prompt: (\d+) tokens, [\d.]+ tokens\/s \| generated: (\d+) tokens/g)].map((m) => ({
+  return [...stderr.matchAll(/prompt: (\d+) tokens?, [\d.]+ tokens\/s \| generated: (\d+) tokens?/g)].map((m) => ({
     prompt: Number(m[1]),
     generated: Number(m[2]),
   }));

@@ -20,6 +20,7 @@ test("figures: a phase that evaluated no tokens shows no rate; others show token
   } as DoneEvent);
   const none = formatFigures(done(0, 0), "wasm", 1);
   assert.match(none, /^prompt: 5 tokens \| generated: 0 tokens \| finish: length/);
+  assert.match(formatFigures(done(5, 1), "wasm", 1), /generated: 1 token, 50\.0 tokens\/s/);
   const some = formatFigures(done(5, 4), "wasm", 2);
   assert.match(some, /^prompt: 5 tokens, 500\.0 tokens\/s \| generated: 4 tokens, 200\.0 tokens\/s \| .*2 threads/);
 });

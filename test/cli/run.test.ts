@@ -23,7 +23,7 @@ interface RunJson {
 
 /** The figures line on stderr, parsed. */
 function figures(stderr: string): { prompt: number; generated: number } {
-  const m = /prompt: (\d+) tokens, [\d.]+ tokens\/s \| generated: (\d+) tokens, [\d.]+ tokens\/s/.exec(stderr);
+  const m = /prompt: (\d+) tokens?, [\d.]+ tokens\/s \| generated: (\d+) tokens?, [\d.]+ tokens\/s/.exec(stderr);
   assert.ok(m, `no figures line in: ${stderr}`);
   return { prompt: Number(m[1]), generated: Number(m[2]) };
 }
