@@ -12,7 +12,7 @@ export function checkPromptLength(nPromptTokens: number, nCtx: number | undefine
   if (nCtx !== undefined && nPromptTokens > nCtx) {
     throw new GlassboxError(
       "PROMPT_TOO_LONG",
-      `the prompt is ${nPromptTokens} tokens long but the context holds only ${nCtx} tokens`,
+      `the prompt is ${nPromptTokens} tokens long but the context holds only ${nCtx} token${nCtx === 1 ? "" : "s"}`,
     );
   }
 }
