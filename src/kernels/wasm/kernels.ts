@@ -227,7 +227,7 @@ export class WasmKernels implements Kernels {
    */
   private rowActivations(kind: number, xp: number, nTokens: number, n: number): { act: number; stride: number } {
     if (kind === 5) return { act: xp, stride: n * 4 };
-    const par = nTokens >= 4 ? nTokens * n * 8 : 0;
+    const work = nTokens >= 4 ? nTokens * n * 8 : 0; // a decode step quantizes on this thread alone
     if (kind === 4) {
       const stride = n * 4;
       const act = this.arena.alloc(nTokens * stride, 16);
@@ -238,12 +238,12 @@ export class WasmKernels implements Kernels {
       const i8 = this.relaxed && kind === 1;
       const stride = Math.ceil(((i8 ? 1 : 2) * n + 8 * (n / 32)) / 16) * 16;
       const act = this.arena.alloc(nTokens * stride, 16);
-      this.par("quantize_q8_0", [xp, n, nTokens, act, stride, i8 ? 3 : kind], par);
+      this.par("quantize_q8_0", [xp, n, nTokens, act, stride, i8 ? 3 : kind], work);
       return { act, stride };
     }
     const stride = Math.ceil(((this.relaxed ? 1 : 2) * n + 4 * (n / 256) + 4 * (n / 16)) / 16) * 16;
     const act = this.arena.alloc(nTokens * stride, 16);
-    this.par("quantize_q8_k", [xp, n, nTokens, act, stride, this.relaxed ? 1 : 0], par);
+    this.par("quantize_q8_k", [xp, n, nTokens, act, stride, this.relaxed ? 1 : 0], work);
     return { act, stride };
   }
 
@@ -268,20 +268,21 @@ export class WasmKernels implements Kernels {
     checkSize("nTokens", nTokens);
     const n = ws[0]!.nIn;
     checkLen("x", x, nTokens * n);
-    ws.forEach((w, i) => checkLen(`outs[${i}]`, outs[i]!, nTokens * w.nOut));
     let work = 0;
-    for (const w of ws) work += nTokens * n * w.nOut;
+    for (let i = 0; i < ws.length; i++) {
+      checkLen(`outs[${i}]`, outs[i]!, nTokens * ws[i]!.nOut);
+      work += nTokens * n * ws[i]!.nOut;
+    }
     this.op(() => {
       const xp = this.inp(x, nTokens * n);
       const { act, stride } = this.rowActivations(kind, xp, nTokens, n);
-      const descBytes = MULTI_DESC_BYTES;
-      const desc = this.arena.alloc(ws.length * descBytes, 16);
-      const d = new Int32Array(this.memory.buffer, desc, (ws.length * descBytes) / 4);
-      ws.forEach((w, i) => {
-        const o = (i * descBytes) / 4;
-        d[o] = pws[i]!.kind; d[o + 1] = pws[i]!.ptr; d[o + 2] = w.rowBytes; d[o + 3] = w.nOut;
-        d[o + 4] = this.outp(outs[i]!, nTokens * w.nOut);
-      });
+      // descriptors: kind, weight pointer, row bytes, rows, output pointer (i32 each; assembly/quant.ts)
+      const desc = this.arena.alloc(ws.length * MULTI_DESC_BYTES, 16);
+      const d = new Int32Array(this.memory.buffer, desc, (ws.length * MULTI_DESC_BYTES) / 4);
+      for (let i = 0; i < ws.length; i++) {
+        const w = ws[i]!, o = (i * MULTI_DESC_BYTES) / 4;
+        d.set([pws[i]!.kind, pws[i]!.ptr, w.rowBytes, w.nOut, this.outp(outs[i]!, nTokens * w.nOut)], o);
+      }
       this.par("matmul_q_multi", [desc, ws.length, n, act, stride, nTokens, this.arena.alloc(128 * this.threads, 64)], work);
     });
   }
